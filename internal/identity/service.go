@@ -1,0 +1,114 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"rampart.dev/rampart/internal/acl"
+	"rampart.dev/rampart/internal/errs"
+	"rampart.dev/rampart/internal/identity/password"
+	"rampart.dev/rampart/internal/store"
+	"rampart.dev/rampart/internal/token"
+)
+
+// Collection is the system collection holding users and roles.
+const Collection = "users"
+
+// Document types in the users collection.
+const (
+	TypeUser = "user"
+	TypeRole = "role"
+)
+
+// Record kinds owned by this package.
+const (
+	kindPassword = "password"
+	kindUsername = "username"
+	kindRolename = "rolename"
+)
+
+// Options configure the service.
+type Options struct {
+	AdminsBypass      bool
+	LocalLogin        bool
+	MinPasswordLength int
+	MaxPasswordLength int
+	Log               *slog.Logger
+}
+
+// Service is the identity service.
+type Service struct {
+	st     store.Store
+	hasher *password.Hasher
+	keys   *token.Keys
+	opt    Options
+	dir    *directory
+	log    *slog.Logger
+}
+
+// New builds the service; call EnsureBuiltins once before serving.
+func New(st store.Store, hasher *password.Hasher, keys *token.Keys, opt Options) *Service {
+	if opt.MinPasswordLength <= 0 {
+		opt.MinPasswordLength = 12
+	}
+	if opt.MaxPasswordLength <= 0 {
+		opt.MaxPasswordLength = 128
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	return &Service{st: st, hasher: hasher, keys: keys, opt: opt, dir: newDirectory(st, opt.AdminsBypass), log: opt.Log}
+}
+
+// System is the principal set Rampart's own maintenance runs as; it is never
+// handed to a request.
+var System = acl.Principals{User: "system", IDs: []string{acl.RoleAdmins, "system"}, Admin: true, Bypass: true}
+
+// EnsureBuiltins creates the users collection and the built-in roles if
+// they are missing.
+func (s *Service) EnsureBuiltins(ctx context.Context) error {
+	return s.st.Write(ctx, func(tx store.Tx) error {
+		if _, err := tx.Collection(Collection); errors.Is(err, store.ErrNotFound) {
+			c := store.DefaultCollection(Collection)
+			c.System, c.Priority, c.CreateACL = true, 0, acl.List{}
+			if err := tx.PutCollection(c); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		for _, name := range []string{acl.RoleAdmins, acl.RoleUsers} {
+			if _, err := tx.Get(Collection, name); errors.Is(err, store.ErrNotFound) {
+				if err := insertRole(tx, name, name, nil); err != nil {
+					return err
+				}
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Watch drops cached principals whenever the users collection changes,
+// including changes committed by other nodes or processes, until ctx ends.
+func (s *Service) Watch(ctx context.Context, poll time.Duration) error {
+	return s.dir.follow(ctx, poll)
+}
+
+// Keys are the signing keys tokens are issued with.
+func (s *Service) Keys() *token.Keys { return s.keys }
+
+var errBadLogin = errs.E(errs.Unauthenticated, "invalid username or password")
+
+func admin(p acl.Principals) error {
+	if p.User == "" {
+		return errs.E(errs.Unauthenticated, "sign in first")
+	}
+	if !p.Admin {
+		return errs.E(errs.PermissionDenied, "only admins manage users and roles")
+	}
+	return nil
+}

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"rampart.dev/rampart/internal/acl"
+	"rampart.dev/rampart/internal/errs"
+	"rampart.dev/rampart/internal/query"
+)
+
+// Reserved document fields. The store owns the ones it stamps; clients may
+// set only Settable.
+const (
+	FieldID         = "_id"
+	FieldType       = "_type"
+	FieldACL        = "_acl"
+	FieldCreated    = "_created"
+	FieldCreatedBy  = "_createdby"
+	FieldModified   = "_modified"
+	FieldModifiedBy = "_modifiedby"
+	FieldVersion    = "_version"
+	FieldEncrypt    = "_encrypt"
+)
+
+// Settable are the reserved fields a client may write ( _id only on insert).
+var Settable = map[string]bool{FieldID: true, FieldType: true, FieldACL: true, FieldEncrypt: true}
+
+// TimeLayout renders times fixed-width so they sort as text.
+const TimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// Doc is one version of a document.
+type Doc struct {
+	Collection string
+	ID         string
+	Version    int64
+	ACL        acl.List
+	Created    time.Time
+	CreatedBy  string
+	Modified   time.Time
+	ModifiedBy string
+	// Fields holds every other field, including _type and _encrypt.
+	// Numbers are json.Number.
+	Fields map[string]any
+}
+
+// Map renders the document as clients see it: Fields plus every reserved
+// field, with JSON-shaped values.
+func (d Doc) Map() map[string]any {
+	m := make(map[string]any, len(d.Fields)+7)
+	for k, v := range d.Fields {
+		m[k] = v
+	}
+	entries := d.ACL.Normalize()
+	acls := make([]any, len(entries))
+	for i, e := range entries {
+		acls[i] = map[string]any{"id": e.ID, "rights": json.Number(strconv.Itoa(int(e.Rights))), "deny": e.Deny}
+	}
+	m[FieldID] = d.ID
+	m[FieldVersion] = json.Number(strconv.FormatInt(d.Version, 10))
+	m[FieldACL] = acls
+	m[FieldCreated] = d.Created.UTC().Format(TimeLayout)
+	m[FieldCreatedBy] = d.CreatedBy
+	m[FieldModified] = d.Modified.UTC().Format(TimeLayout)
+	m[FieldModifiedBy] = d.ModifiedBy
+	return m
+}
+
+// MarshalJSON renders the document as clients see it.
+func (d Doc) MarshalJSON() ([]byte, error) { return json.Marshal(d.Map()) }
+
+// DecodeDoc parses a stored body back into a Doc.
+func DecodeDoc(coll string, body []byte) (Doc, error) {
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return Doc{}, fmt.Errorf("decode stored document: %w", err)
+	}
+	d := Doc{Collection: coll, Fields: m}
+	var err error
+	d.ID, _ = m[FieldID].(string)
+	d.CreatedBy, _ = m[FieldCreatedBy].(string)
+	d.ModifiedBy, _ = m[FieldModifiedBy].(string)
+	if n, ok := m[FieldVersion].(json.Number); ok {
+		d.Version, err = n.Int64()
+		if err != nil {
+			return Doc{}, fmt.Errorf("decode stored document version: %w", err)
+		}
+	}
+	if d.Created, err = parseTime(m[FieldCreated]); err != nil {
+		return Doc{}, err
+	}
+	if d.Modified, err = parseTime(m[FieldModified]); err != nil {
+		return Doc{}, err
+	}
+	if raw, ok := m[FieldACL]; ok {
+		b, _ := json.Marshal(raw)
+		if err := json.Unmarshal(b, &d.ACL); err != nil {
+			return Doc{}, fmt.Errorf("decode stored acl: %w", err)
+		}
+	}
+	for _, f := range []string{FieldID, FieldVersion, FieldACL, FieldCreated, FieldCreatedBy, FieldModified, FieldModifiedBy} {
+		delete(m, f)
+	}
+	return d, nil
+}
+
+func parseTime(v any) (time.Time, error) {
+	s, _ := v.(string)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("decode stored time: %w", err)
+	}
+	return t.UTC(), nil
+}
+
+// Collection holds a collection's settings.
+type Collection struct {
+	Name string `json:"name"`
+	// History keeps every earlier version of every document.
+	History bool `json:"history"`
+	// Replicate sends the collection's changes over mesh links.
+	Replicate bool `json:"replicate"`
+	// Priority is the mesh priority class, 0 (first) to 9 (last).
+	Priority int `json:"priority"`
+	// CreateACL says who may insert documents.
+	CreateACL acl.List `json:"create_acl"`
+	// EncryptedFields are encrypted at rest on every document.
+	EncryptedFields []string `json:"encrypted_fields,omitempty"`
+	// SearchableFields are the encrypted fields that get a blind index.
+	SearchableFields []string `json:"searchable_fields,omitempty"`
+	// System collections are written only by Rampart's own services.
+	System  bool      `json:"system,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// DefaultCollection is the settings a collection gets on first insert:
+// history on, replicated, middle priority, every signed-in user may insert.
+func DefaultCollection(name string) Collection {
+	return Collection{
+		Name:      name,
+		History:   true,
+		Replicate: true,
+		Priority:  5,
+		CreateACL: acl.List{{ID: acl.RoleUsers, Rights: acl.Create}},
+	}
+}
+
+// Validate checks the settings a caller may set.
+func (c Collection) Validate() error {
+	if err := ValidCollection(c.Name); err != nil {
+		return err
+	}
+	if c.Priority < 0 || c.Priority > 9 {
+		return errs.E(errs.InvalidArgument, "priority must be 0 to 9")
+	}
+	return c.CreateACL.Validate()
+}
+
+// Index is an expression index over one or more JSON paths of a collection.
+type Index struct {
+	Collection string       `json:"-"`
+	Name       string       `json:"name"`
+	Fields     []query.Path `json:"fields"`
+	Unique     bool         `json:"unique,omitempty"`
+}
+
+// MaxIndexFields bounds a compound index.
+const MaxIndexFields = 8
+
+// Validate checks the index name and fields.
+func (ix Index) Validate() error {
+	if !validName(ix.Name, 48) {
+		return errs.E(errs.InvalidArgument, "index name must be 1-48 letters, digits or '_', starting with a letter")
+	}
+	if len(ix.Fields) == 0 || len(ix.Fields) > MaxIndexFields {
+		return errs.E(errs.InvalidArgument, "an index has 1 to %d fields", MaxIndexFields)
+	}
+	return nil
+}
+
+// ValidCollection checks a collection name: a letter, then up to 62 letters,
+// digits, '_' or '-'.
+func ValidCollection(name string) error {
+	if !validName(name, 63) {
+		return errs.E(errs.InvalidArgument, "collection name must be 1-63 letters, digits, '_' or '-', starting with a letter")
+	}
+	return nil
+}
+
+// ValidID checks a document id; ids share the grammar of principal ids.
+func ValidID(id string) error {
+	if !acl.ValidPrincipalID(id) {
+		return errs.E(errs.InvalidArgument, "_id must be 1-128 letters, digits, '-', '_', '.' or ':'")
+	}
+	return nil
+}
+
+func validName(s string, max int) bool {
+	if len(s) == 0 || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if i == 0 && !letter {
+			return false
+		}
+		if !letter && !(c >= '0' && c <= '9') && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}

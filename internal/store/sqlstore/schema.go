@@ -1,0 +1,141 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"rampart.dev/rampart/internal/query"
+)
+
+// migrations are applied in order, once each; a step is never edited after
+// it ships, only followed by new ones. {{json}}, {{blob}} and {{serial}} are
+// replaced by the dialect's types.
+var migrations = []string{
+	`CREATE TABLE collections (
+		name TEXT PRIMARY KEY,
+		settings {{json}} NOT NULL
+	);
+	CREATE TABLE documents (
+		collection TEXT NOT NULL,
+		id TEXT NOT NULL,
+		version BIGINT NOT NULL,
+		body {{json}} NOT NULL,
+		PRIMARY KEY (collection, id)
+	);
+	CREATE TABLE doc_acl (
+		collection TEXT NOT NULL,
+		doc_id TEXT NOT NULL,
+		principal TEXT NOT NULL,
+		deny SMALLINT NOT NULL,
+		rights INTEGER NOT NULL,
+		PRIMARY KEY (collection, doc_id, principal, deny)
+	);
+	CREATE INDEX doc_acl_principal ON doc_acl (collection, principal, doc_id);
+	CREATE TABLE history (
+		collection TEXT NOT NULL,
+		doc_id TEXT NOT NULL,
+		version BIGINT NOT NULL,
+		op TEXT NOT NULL,
+		body {{json}} NOT NULL,
+		at BIGINT NOT NULL,
+		PRIMARY KEY (collection, doc_id, version)
+	);
+	CREATE TABLE changes (
+		seq {{serial}},
+		collection TEXT NOT NULL,
+		doc_id TEXT NOT NULL,
+		op TEXT NOT NULL,
+		version BIGINT NOT NULL,
+		hlc BIGINT NOT NULL,
+		origin TEXT NOT NULL,
+		priority SMALLINT NOT NULL,
+		at BIGINT NOT NULL
+	);
+	CREATE INDEX changes_collection ON changes (collection, seq);
+	CREATE TABLE indexes (
+		collection TEXT NOT NULL,
+		name TEXT NOT NULL,
+		physical TEXT NOT NULL,
+		spec {{json}} NOT NULL,
+		PRIMARY KEY (collection, name)
+	);
+	CREATE TABLE records (
+		kind TEXT NOT NULL,
+		id TEXT NOT NULL,
+		owner TEXT NOT NULL,
+		data {{blob}} NOT NULL,
+		expires BIGINT NOT NULL,
+		updated BIGINT NOT NULL,
+		PRIMARY KEY (kind, id)
+	);
+	CREATE INDEX records_owner ON records (kind, owner, id);`,
+}
+
+func render(d query.Dialect, ddl string) string {
+	types := map[query.Dialect][]string{
+		query.SQLite:   {"{{json}}", "TEXT", "{{blob}}", "BLOB", "{{serial}}", "INTEGER PRIMARY KEY AUTOINCREMENT"},
+		query.Postgres: {"{{json}}", "JSONB", "{{blob}}", "BYTEA", "{{serial}}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"},
+	}
+	return strings.NewReplacer(types[d]...).Replace(ddl)
+}
+
+// migrate brings the schema up to date inside one transaction. lock, when
+// set, runs first in that transaction so concurrent nodes migrate one at a
+// time.
+func migrate(ctx context.Context, db *sql.DB, d query.Dialect, lock string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin migration: %w", err)
+	}
+	defer tx.Rollback()
+	if lock != "" {
+		if _, err := tx.ExecContext(ctx, lock); err != nil {
+			return fmt.Errorf("lock for migration: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	var have int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this binary knows (%d)", have, len(migrations))
+	}
+	for v := have; v < len(migrations); v++ {
+		for _, stmt := range strings.Split(render(d, migrations[v]), ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("migration %d: %w", v+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, bind(d, `INSERT INTO schema_version (version) VALUES (?)`), v+1); err != nil {
+			return fmt.Errorf("record migration %d: %w", v+1, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// bind rewrites ? placeholders of a constant statement for d. Only for SQL
+// written here, which never holds a literal question mark.
+func bind(d query.Dialect, stmt string) string {
+	if d != query.Postgres {
+		return stmt
+	}
+	var sb strings.Builder
+	n := 0
+	for _, r := range stmt {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&sb, "$%d", n)
+			continue
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}

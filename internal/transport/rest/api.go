@@ -1,0 +1,163 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"rampart.dev/rampart/internal/acl"
+	"rampart.dev/rampart/internal/docs"
+	"rampart.dev/rampart/internal/errs"
+	"rampart.dev/rampart/internal/identity"
+	"rampart.dev/rampart/internal/jsonx"
+)
+
+// Options configure the REST surface.
+type Options struct {
+	MaxBody  int64 // bytes of one request body
+	MaxDepth int   // nesting of request JSON other than documents
+	// Issuer is the URL tokens name as their issuer, used by discovery.
+	Issuer string
+	// TLS says the listener speaks HTTPS, which turns on HSTS.
+	TLS bool
+	// Ready reports whether the node can serve; /readyz answers with it.
+	Ready func(context.Context) error
+	Log   *slog.Logger
+}
+
+// API serves REST over the document and identity services.
+type API struct {
+	docs *docs.Service
+	id   *identity.Service
+	opt  Options
+	log  *slog.Logger
+}
+
+// New builds the REST surface.
+func New(d *docs.Service, id *identity.Service, opt Options) *API {
+	if opt.MaxBody <= 0 {
+		opt.MaxBody = 16 << 20
+	}
+	if opt.MaxDepth <= 0 {
+		opt.MaxDepth = 32
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	if opt.Ready == nil {
+		opt.Ready = func(context.Context) error { return nil }
+	}
+	return &API{docs: d, id: id, opt: opt, log: opt.Log}
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyPrincipals
+)
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(keyRequestID).(string)
+	return id
+}
+
+func principals(r *http.Request) acl.Principals {
+	p, _ := r.Context().Value(keyPrincipals).(acl.Principals)
+	return p
+}
+
+// handler is an endpoint that returns its error for writeError to map.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// anon serves an endpoint that needs no caller.
+func (a *API) anon(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
+
+// authed serves an endpoint that runs as the caller named by the bearer
+// token; adminOnly also requires membership in admins.
+func (a *API) authed(adminOnly bool, h handler) http.Handler {
+	return a.anon(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := a.authenticate(r)
+		if err != nil {
+			return err
+		}
+		if adminOnly && !p.Admin {
+			return errs.E(errs.PermissionDenied, "this endpoint is for admins")
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		return h(w, r.WithContext(context.WithValue(r.Context(), keyPrincipals, p)))
+	})
+}
+
+// maxTokenHeader bounds the Authorization header before any parsing.
+const maxTokenHeader = 8 << 10
+
+func (a *API) authenticate(r *http.Request) (acl.Principals, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return acl.Principals{}, errs.E(errs.Unauthenticated, "missing bearer token")
+	}
+	if len(h) > maxTokenHeader {
+		return acl.Principals{}, errs.E(errs.Unauthenticated, "authorization header too long")
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return acl.Principals{}, errs.E(errs.Unauthenticated, "use Authorization: Bearer <token>")
+	}
+	p, _, err := a.id.Authenticate(r.Context(), strings.TrimSpace(tok))
+	return p, err
+}
+
+// body reads a request body within the size limit.
+func (a *API) body(r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !jsonContent(ct) {
+		return nil, errs.E(errs.InvalidArgument, "send JSON (Content-Type: application/json)")
+	}
+	if r.ContentLength > a.opt.MaxBody {
+		return nil, errs.E(errs.TooLarge, "request body is over the limit of %d bytes", a.opt.MaxBody)
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, a.opt.MaxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, errs.E(errs.TooLarge, "request body is over the limit of %d bytes", a.opt.MaxBody)
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, errs.InvalidArgument, "could not read the request body")
+	}
+	return raw, nil
+}
+
+func jsonContent(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(strings.ToLower(mt))
+	return mt == "application/json" || mt == "application/merge-patch+json"
+}
+
+// decode reads a request body into v strictly: valid UTF-8, no duplicate or
+// unknown keys, bounded nesting.
+func (a *API) decode(r *http.Request, v any) error {
+	raw, err := a.body(r)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(raw, a.opt.MaxDepth, v)
+}
+
+func decodeStrict(raw []byte, depth int, v any) error {
+	if len(strings.TrimSpace(string(raw))) == 0 {
+		raw = []byte("{}")
+	}
+	if _, err := jsonx.Decode(raw, jsonx.Limits{MaxDepth: depth}); err != nil {
+		return err
+	}
+	return unmarshalKnown(raw, v)
+}

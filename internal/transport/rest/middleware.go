@@ -1,0 +1,66 @@
+package rest
+
+import (
+	"context"
+	"net/http"
+
+	"rampart.dev/rampart/internal/errs"
+)
+
+// wrap adds what every response needs: a request id, security headers and
+// a recovered panic turned into a logged internal error.
+func (a *API) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newRequestID()
+		r = r.WithContext(context.WithValue(r.Context(), keyRequestID, id))
+		h := w.Header()
+		h.Set("X-Request-Id", id)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		if a.opt.TLS {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				a.writeError(w, r, errs.Wrap(panicError{p}, errs.Internal, "internal error"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return "panic: " + errString(p.v) }
+
+func errString(v any) string {
+	if e, ok := v.(error); ok {
+		return e.Error()
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return "non-error value"
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) error {
+	return errs.E(errs.NotFound, "no such endpoint: %s %.128s", r.Method, r.URL.Path)
+}
+
+func (a *API) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request) error {
+	if err := a.opt.Ready(r.Context()); err != nil {
+		return errs.Wrap(err, errs.Unavailable, "not ready")
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
