@@ -106,7 +106,12 @@ func (h *Harness) transport() *http.Transport {
 }
 
 // TLSConfig trusts the node's local CA.
-func (h *Harness) TLSConfig() *tls.Config { return h.http.Transport.(*http.Transport).TLSClientConfig }
+func (h *Harness) TLSConfig() *tls.Config {
+	return h.http.Transport.(*http.Transport).TLSClientConfig.Clone()
+}
+
+// HTTPClient is a client that trusts the node's local CA.
+func (h *Harness) HTTPClient() *http.Client { return h.http }
 
 // CreateUser makes a user directly through the identity service.
 func (h *Harness) CreateUser(username, password string, admin bool) string {

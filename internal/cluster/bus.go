@@ -74,6 +74,9 @@ func embedded(o Options) (*server.Server, error) {
 		if so.Port, err = strconv.Atoi(port); err != nil {
 			return nil, fmt.Errorf("embedded nats port: %w", err)
 		}
+		if so.Port == 0 {
+			so.Port = server.RANDOM_PORT // nats reads 0 as its default, 4222
+		}
 	}
 	srv, err := server.NewServer(so)
 	if err != nil {

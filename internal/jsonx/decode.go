@@ -29,6 +29,9 @@ func Decode(raw []byte, lim Limits) (any, error) {
 	if !utf8.Valid(raw) {
 		return nil, errs.E(errs.InvalidArgument, "JSON is not valid UTF-8")
 	}
+	if err := checkSurrogates(raw); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	d := decoder{dec: dec, max: lim.MaxDepth}
@@ -129,4 +132,61 @@ func syntaxError(err error) error {
 		return errs.E(errs.InvalidArgument, "JSON ends too early")
 	}
 	return errs.Wrap(err, errs.InvalidArgument, "malformed JSON")
+}
+
+// checkSurrogates refuses \u escapes of half a UTF-16 surrogate pair: the
+// decoder would quietly turn them into U+FFFD, which is invalid UTF-8
+// repaired rather than refused. A backslash outside a string is a syntax
+// error the decoder reports, so the whole input can be scanned.
+func checkSurrogates(raw []byte) error {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character, skipped by the loop unless it is u
+		if i >= len(raw) || raw[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(raw[i+1:])
+		if !ok {
+			continue // a bad escape; the decoder reports it
+		}
+		i += 4
+		switch {
+		case r >= 0xdc00 && r <= 0xdfff:
+			return errLoneSurrogate
+		case r >= 0xd800 && r <= 0xdbff:
+			if i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				if lo, ok := hex4(raw[i+3:]); ok && lo >= 0xdc00 && lo <= 0xdfff {
+					i += 6
+					continue
+				}
+			}
+			return errLoneSurrogate
+		}
+	}
+	return nil
+}
+
+var errLoneSurrogate = errs.E(errs.InvalidArgument, "JSON escapes half of a UTF-16 surrogate pair")
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }

@@ -59,7 +59,11 @@ type cursorWire struct {
 
 // Encode renders the cursor as an opaque URL-safe string.
 func (c Cursor) Encode() string {
-	b, _ := json.Marshal(cursorWire{V: c.Values, ID: c.ID})
+	vals := c.Values
+	if vals == nil {
+		vals = []json.RawMessage{}
+	}
+	b, _ := json.Marshal(cursorWire{V: vals, ID: c.ID})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -73,7 +77,7 @@ func DecodeCursor(s string, keys []SortKey) (Cursor, error) {
 	if err != nil {
 		return Cursor{}, invalid("cursor is not valid")
 	}
-	if err := checkRaw(raw, Limits{}, "cursor"); err != nil {
+	if err := checkRaw(raw, 0, "cursor"); err != nil {
 		return Cursor{}, err
 	}
 	v, err := decodeJSON(raw, 3, "cursor")

@@ -65,7 +65,8 @@ func ParseFilter(raw []byte, lim Limits) (Filter, error) {
 	if emptyInput(raw) {
 		return Filter{}, nil
 	}
-	if err := checkRaw(raw, lim, "filter"); err != nil {
+	lim = lim.orDefaults()
+	if err := checkRaw(raw, lim.MaxBytes, "filter"); err != nil {
 		return Filter{}, err
 	}
 	v, err := decodeJSON(raw, rawDepth(lim), "filter")
@@ -105,7 +106,7 @@ type parser struct {
 
 func (p *parser) node() error {
 	p.nodes++
-	if p.lim.MaxNodes > 0 && p.nodes > p.lim.MaxNodes {
+	if p.nodes > p.lim.MaxNodes {
 		return invalid("filter has more than %d operators", p.lim.MaxNodes)
 	}
 	return nil

@@ -110,7 +110,7 @@ func (p *parser) in(op string, raw any, d int) (pred, error) {
 	if !ok {
 		return nil, invalid("%s takes an array", op)
 	}
-	if p.lim.MaxIn > 0 && len(arr) > p.lim.MaxIn {
+	if len(arr) > p.lim.MaxIn {
 		return nil, invalid("%s has more than %d values", op, p.lim.MaxIn)
 	}
 	vals := make([]value, 0, len(arr))

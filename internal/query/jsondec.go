@@ -43,7 +43,7 @@ var errTooDeep = errors.New("too deep")
 
 func (d *decoder) wrap(err error, what string) error {
 	if errors.Is(err, errTooDeep) {
-		return invalid("%s is nested more than %d levels", what, d.maxDepth)
+		return invalid("%s is nested too deeply", what)
 	}
 	var e *dupError
 	if errors.As(err, &e) {

@@ -27,9 +27,28 @@ const (
 	MaxSortKeys = 8
 	// MaxLimit bounds a pipeline's $limit stage.
 	MaxLimit = 100000
-	// maxFields bounds the outputs of one $group or $project stage.
-	maxFields = 64
+	// maxFields bounds the outputs of one $group or $project stage, which
+	// keeps jsonb_build_object under PostgreSQL's 100 arguments.
+	maxFields = 32
 )
+
+// orDefaults fills the zero fields of l from DefaultLimits, so a partly
+// configured Limits still bounds everything.
+func (l Limits) orDefaults() Limits {
+	d := DefaultLimits()
+	fill := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	fill(&l.MaxBytes, d.MaxBytes)
+	fill(&l.MaxDepth, d.MaxDepth)
+	fill(&l.MaxNodes, d.MaxNodes)
+	fill(&l.MaxIn, d.MaxIn)
+	fill(&l.MaxRegex, d.MaxRegex)
+	fill(&l.MaxStages, d.MaxStages)
+	return l
+}
 
 // invalid builds the invalid_argument error every parse failure returns.
 func invalid(format string, args ...any) error {
@@ -41,11 +60,12 @@ func emptyInput(raw []byte) bool {
 	return len(bytes.TrimSpace(raw)) == 0
 }
 
-// checkRaw applies the checks every caller-supplied document shares. It runs
-// before decoding because encoding/json silently replaces invalid UTF-8.
-func checkRaw(raw []byte, lim Limits, what string) error {
-	if lim.MaxBytes > 0 && len(raw) > lim.MaxBytes {
-		return invalid("%s is larger than %d bytes", what, lim.MaxBytes)
+// checkRaw applies the checks all caller JSON shares: at most maxBytes
+// (0: unbounded) of valid UTF-8. It runs before decoding because
+// encoding/json silently replaces invalid UTF-8.
+func checkRaw(raw []byte, maxBytes int, what string) error {
+	if maxBytes > 0 && len(raw) > maxBytes {
+		return invalid("%s is larger than %d bytes", what, maxBytes)
 	}
 	if !utf8.Valid(raw) {
 		return invalid("%s is not valid UTF-8", what)

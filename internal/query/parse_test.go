@@ -220,3 +220,18 @@ func TestParsePath(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroLimitsMeanDefaults checks a Limits left zero still bounds input.
+func TestZeroLimitsMeanDefaults(t *testing.T) {
+	if _, err := ParseFilter([]byte(`{"a": 1}`), Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{nested(100), bigIn(1001), `{"a": {"$regex": "` + strings.Repeat("a", 257) + `"}}`} {
+		if _, err := ParseFilter([]byte(in), Limits{}); errs.CodeOf(err) != errs.InvalidArgument {
+			t.Errorf("%.40s: got %v, want invalid_argument", in, err)
+		}
+	}
+	if _, err := ParsePipeline([]byte(`[`+repeatStage(17)+`]`), Limits{}); errs.CodeOf(err) != errs.InvalidArgument {
+		t.Errorf("17 stages: got %v, want invalid_argument", err)
+	}
+}

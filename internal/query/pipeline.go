@@ -57,7 +57,8 @@ func ParsePipeline(raw []byte, lim Limits) (Pipeline, error) {
 	if emptyInput(raw) {
 		return Pipeline{}, nil
 	}
-	if err := checkRaw(raw, lim, "pipeline"); err != nil {
+	lim = lim.orDefaults()
+	if err := checkRaw(raw, lim.MaxBytes, "pipeline"); err != nil {
 		return Pipeline{}, err
 	}
 	v, err := decodeJSON(raw, rawDepth(lim)+2, "pipeline")
@@ -68,7 +69,7 @@ func ParsePipeline(raw []byte, lim Limits) (Pipeline, error) {
 	if !ok {
 		return Pipeline{}, invalid("pipeline must be a JSON array")
 	}
-	if lim.MaxStages > 0 && len(arr) > lim.MaxStages {
+	if len(arr) > lim.MaxStages {
 		return Pipeline{}, invalid("pipeline has more than %d stages", lim.MaxStages)
 	}
 	var p Pipeline

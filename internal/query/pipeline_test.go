@@ -132,6 +132,31 @@ func TestPipelineReadsOnlySource(t *testing.T) {
 	})
 }
 
+// TestPipelineWidestGroup runs a $group with the most fields allowed.
+func TestPipelineWidestGroup(t *testing.T) {
+	group := func(n int) string {
+		s := `{"_id": {`
+		for i := 0; i < n; i++ {
+			s += fmt.Sprintf(`%s"k%d": "$customer"`, map[bool]string{true: ", "}[i > 0], i)
+		}
+		s += `}`
+		for i := 0; i < n; i++ {
+			s += fmt.Sprintf(`, "a%d": {"$max": "$amount"}`, i)
+		}
+		return `[{"$group": ` + s + `}}, {"$count": "n"}]`
+	}
+	if _, err := ParsePipeline([]byte(group(maxFields)), DefaultLimits()); errs.CodeOf(err) != errs.InvalidArgument {
+		t.Errorf("%d fields: got %v, want invalid_argument", maxFields, err)
+	}
+	docs := makeDocs(t, orderObjects)
+	forEachEngine(t, docs, func(t *testing.T, e engine) {
+		got := runPipeline(t, e, group(maxFields-1), allDocs, 10)
+		if !sameJSON(got, decodeAny(t, `[{"n": 4}]`)) {
+			t.Errorf("got %s", mustJSON(got))
+		}
+	})
+}
+
 func TestParsePipelineHostile(t *testing.T) {
 	bad := []string{
 		`{}`, `1`, `[1]`, `[{}]`, `[{"$match": {}, "$limit": 1}]`,

@@ -23,7 +23,8 @@ func ParseProjection(raw []byte, lim Limits) (Projection, error) {
 	if emptyInput(raw) {
 		return Projection{}, nil
 	}
-	if err := checkRaw(raw, lim, "projection"); err != nil {
+	lim = lim.orDefaults()
+	if err := checkRaw(raw, lim.MaxBytes, "projection"); err != nil {
 		return Projection{}, err
 	}
 	v, err := decodeJSON(raw, 2, "projection")
@@ -34,7 +35,7 @@ func ParseProjection(raw []byte, lim Limits) (Projection, error) {
 	if !ok {
 		return Projection{}, invalid("projection must be a JSON object")
 	}
-	if lim.MaxNodes > 0 && len(obj) > lim.MaxNodes {
+	if len(obj) > lim.MaxNodes {
 		return Projection{}, invalid("projection has more than %d fields", lim.MaxNodes)
 	}
 	return parseProjection(obj)

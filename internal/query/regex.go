@@ -30,7 +30,7 @@ type regex struct {
 }
 
 func parseRegex(pattern, flags string, lim Limits) (*regex, error) {
-	if lim.MaxRegex > 0 && len(pattern) > lim.MaxRegex {
+	if len(pattern) > lim.MaxRegex {
 		return nil, invalid("$regex is longer than %d bytes", lim.MaxRegex)
 	}
 	if strings.IndexByte(pattern, 0) >= 0 {

@@ -2,7 +2,7 @@ package query
 
 import (
 	"encoding/json"
-	"strconv"
+	"fmt"
 )
 
 // SortKey orders by one path.
@@ -22,7 +22,7 @@ func ParseSort(raw []byte, lim Limits) ([]SortKey, error) {
 	if emptyInput(raw) {
 		return nil, nil
 	}
-	if err := checkRaw(raw, lim, "sort"); err != nil {
+	if err := checkRaw(raw, lim.orDefaults().MaxBytes, "sort"); err != nil {
 		return nil, err
 	}
 	v, err := decodeJSON(raw, 2, "sort")
@@ -78,14 +78,14 @@ func newSortCol(d Dialect, body string, p Path) sortCol {
 	r := dialectFor(d).child(dialectFor(d).root(body), p)
 	if d == Postgres {
 		e := r.(pgRef).safe()
-		return sortCol{r: r, rank: sprintf(pgRank, e), vals: []string{
+		return sortCol{r: r, rank: fmt.Sprintf(pgRank, e), vals: []string{
 			"CASE WHEN jsonb_typeof(" + e + ") IN ('number', 'boolean') THEN " + e + " END",
 			"(CASE WHEN jsonb_typeof(" + e + ") = 'string' THEN " + e + " #>> '{}' END) COLLATE \"C\"",
 		}}
 	}
 	s := r.(sqliteRef)
 	args := s.doc + ", " + s.path()
-	return sortCol{r: r, rank: sprintf(sqliteRank, args), vals: []string{
+	return sortCol{r: r, rank: fmt.Sprintf(sqliteRank, args), vals: []string{
 		"CASE WHEN " + s.typ() + " IN ('object', 'array') THEN NULL ELSE " + s.extract() + " END",
 	}}
 }
@@ -151,5 +151,3 @@ func CompareDocs(keys []SortKey, a map[string]any, aID string, b map[string]any,
 	}
 	return cmpOrdered(aID, bID)
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -158,6 +158,15 @@ func TestCursorRoundTrip(t *testing.T) {
 	}
 }
 
+func TestCursorWithoutKeys(t *testing.T) {
+	for _, c := range []Cursor{{ID: "x"}, CursorAfter(nil, map[string]any{"a": 1}, "x")} {
+		got, err := DecodeCursor(c.Encode(), nil)
+		if err != nil || got.ID != "x" || len(got.Values) != 0 {
+			t.Errorf("%+v: got %+v, %v", c, got, err)
+		}
+	}
+}
+
 func TestDecodeCursorHostile(t *testing.T) {
 	keys := []SortKey{{Path: MustPath("a")}}
 	idKeys := []SortKey{{Path: MustPath("_id")}}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"os"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -127,6 +128,20 @@ func postgresEngine(t testing.TB, docs []testDoc) engine {
 	return e
 }
 
+// optionalPostgres opens PostgreSQL when configured. Without a server it
+// logs why and reports false, except under CI, where it fails.
+func optionalPostgres(t *testing.T, docs []testDoc) (engine, bool) {
+	t.Helper()
+	if os.Getenv("RAMPART_TEST_POSTGRES") == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("RAMPART_TEST_POSTGRES is not set, and CI must run the PostgreSQL tests")
+		}
+		t.Log("RAMPART_TEST_POSTGRES is not set; checking SQLite and Match only")
+		return engine{}, false
+	}
+	return postgresEngine(t, docs), true
+}
+
 // forEachEngine runs fn on SQLite and on PostgreSQL, each in a subtest.
 func forEachEngine(t *testing.T, docs []testDoc, fn func(t *testing.T, e engine)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, sqliteEngine(t, docs)) })
@@ -220,3 +235,5 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -2,7 +2,6 @@ package query
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -247,5 +246,3 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -60,7 +60,8 @@ func TestRoundTripDefaultParams(t *testing.T) {
 
 func TestSaltsDiffer(t *testing.T) {
 	h := newTestHasher(t, fastParams, 1)
-	if mustHash(t, h, "same") == mustHash(t, h, "same") {
+	first, second := mustHash(t, h, "same"), mustHash(t, h, "same")
+	if first == second {
 		t.Fatal("two hashes of one password are equal")
 	}
 }

@@ -10,61 +10,62 @@ import (
 )
 
 // migrations are applied in order, once each; a step is never edited after
-// it ships, only followed by new ones. {{json}}, {{blob}} and {{serial}} are
-// replaced by the dialect's types.
+// it ships, only followed by new ones. {{text}}, {{json}}, {{blob}} and
+// {{serial}} are replaced by the dialect's types. Text compares byte by byte
+// on both engines (SQLite's BINARY, PostgreSQL's "C"), so ids order alike.
 var migrations = []string{
 	`CREATE TABLE collections (
-		name TEXT PRIMARY KEY,
+		name {{text}} PRIMARY KEY,
 		settings {{json}} NOT NULL
 	);
 	CREATE TABLE documents (
-		collection TEXT NOT NULL,
-		id TEXT NOT NULL,
+		collection {{text}} NOT NULL,
+		id {{text}} NOT NULL,
 		version BIGINT NOT NULL,
 		body {{json}} NOT NULL,
 		PRIMARY KEY (collection, id)
 	);
 	CREATE TABLE doc_acl (
-		collection TEXT NOT NULL,
-		doc_id TEXT NOT NULL,
-		principal TEXT NOT NULL,
+		collection {{text}} NOT NULL,
+		doc_id {{text}} NOT NULL,
+		principal {{text}} NOT NULL,
 		deny SMALLINT NOT NULL,
 		rights INTEGER NOT NULL,
 		PRIMARY KEY (collection, doc_id, principal, deny)
 	);
 	CREATE INDEX doc_acl_principal ON doc_acl (collection, principal, doc_id);
 	CREATE TABLE history (
-		collection TEXT NOT NULL,
-		doc_id TEXT NOT NULL,
+		collection {{text}} NOT NULL,
+		doc_id {{text}} NOT NULL,
 		version BIGINT NOT NULL,
-		op TEXT NOT NULL,
+		op {{text}} NOT NULL,
 		body {{json}} NOT NULL,
 		at BIGINT NOT NULL,
 		PRIMARY KEY (collection, doc_id, version)
 	);
 	CREATE TABLE changes (
 		seq {{serial}},
-		collection TEXT NOT NULL,
-		doc_id TEXT NOT NULL,
-		op TEXT NOT NULL,
+		collection {{text}} NOT NULL,
+		doc_id {{text}} NOT NULL,
+		op {{text}} NOT NULL,
 		version BIGINT NOT NULL,
 		hlc BIGINT NOT NULL,
-		origin TEXT NOT NULL,
+		origin {{text}} NOT NULL,
 		priority SMALLINT NOT NULL,
 		at BIGINT NOT NULL
 	);
 	CREATE INDEX changes_collection ON changes (collection, seq);
 	CREATE TABLE indexes (
-		collection TEXT NOT NULL,
-		name TEXT NOT NULL,
-		physical TEXT NOT NULL,
+		collection {{text}} NOT NULL,
+		name {{text}} NOT NULL,
+		physical {{text}} NOT NULL,
 		spec {{json}} NOT NULL,
 		PRIMARY KEY (collection, name)
 	);
 	CREATE TABLE records (
-		kind TEXT NOT NULL,
-		id TEXT NOT NULL,
-		owner TEXT NOT NULL,
+		kind {{text}} NOT NULL,
+		id {{text}} NOT NULL,
+		owner {{text}} NOT NULL,
 		data {{blob}} NOT NULL,
 		expires BIGINT NOT NULL,
 		updated BIGINT NOT NULL,
@@ -75,8 +76,8 @@ var migrations = []string{
 
 func render(d query.Dialect, ddl string) string {
 	types := map[query.Dialect][]string{
-		query.SQLite:   {"{{json}}", "TEXT", "{{blob}}", "BLOB", "{{serial}}", "INTEGER PRIMARY KEY AUTOINCREMENT"},
-		query.Postgres: {"{{json}}", "JSONB", "{{blob}}", "BYTEA", "{{serial}}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"},
+		query.SQLite:   {"{{text}}", "TEXT", "{{json}}", "TEXT", "{{blob}}", "BLOB", "{{serial}}", "INTEGER PRIMARY KEY AUTOINCREMENT"},
+		query.Postgres: {"{{text}}", `TEXT COLLATE "C"`, "{{json}}", "JSONB", "{{blob}}", "BYTEA", "{{serial}}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"},
 	}
 	return strings.NewReplacer(types[d]...).Replace(ddl)
 }

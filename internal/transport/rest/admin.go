@@ -138,7 +138,9 @@ func (a *API) deleteRole(w http.ResponseWriter, r *http.Request) error {
 }
 
 type membersRequest struct {
-	Members []string `json:"members"`
+	// A pointer tells a missing list from an empty one: leaving it out
+	// must not clear the role.
+	Members *[]string `json:"members"`
 }
 
 func (a *API) setMembers(w http.ResponseWriter, r *http.Request) error {
@@ -146,7 +148,10 @@ func (a *API) setMembers(w http.ResponseWriter, r *http.Request) error {
 	if err := a.decode(r, &req); err != nil {
 		return err
 	}
-	d, err := a.id.SetMembers(r.Context(), principals(r), r.PathValue("id"), req.Members)
+	if req.Members == nil {
+		return errs.E(errs.InvalidArgument, "members is required; send [] to remove every member")
+	}
+	d, err := a.id.SetMembers(r.Context(), principals(r), r.PathValue("id"), *req.Members)
 	if err != nil {
 		return err
 	}

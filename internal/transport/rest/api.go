@@ -1,11 +1,13 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"rampart.dev/rampart/internal/acl"
@@ -142,21 +144,40 @@ func jsonContent(ct string) bool {
 	return mt == "application/json" || mt == "application/merge-patch+json"
 }
 
-// decode reads a request body into v strictly: valid UTF-8, no duplicate or
-// unknown keys, bounded nesting.
+// decode reads a required request body into v strictly: one JSON object,
+// valid UTF-8, no duplicate or unknown keys, bounded nesting.
 func (a *API) decode(r *http.Request, v any) error {
+	return a.decodeBody(r, v, false)
+}
+
+// decodeOptional is decode for requests whose every field is optional: an
+// empty body stands for {}.
+func (a *API) decodeOptional(r *http.Request, v any) error {
+	return a.decodeBody(r, v, true)
+}
+
+func (a *API) decodeBody(r *http.Request, v any, optional bool) error {
 	raw, err := a.body(r)
 	if err != nil {
 		return err
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		if !optional {
+			return errs.E(errs.InvalidArgument, "the request body is empty; send a JSON object")
+		}
+		raw = []byte("{}")
 	}
 	return decodeStrict(raw, a.opt.MaxDepth, v)
 }
 
 func decodeStrict(raw []byte, depth int, v any) error {
-	if len(strings.TrimSpace(string(raw))) == 0 {
-		raw = []byte("{}")
+	// An object only: null or a scalar would decode into the zero request
+	// and act as if every field had been left out.
+	m, err := jsonx.DecodeObject(raw, jsonx.Limits{MaxDepth: depth})
+	if err != nil {
+		return err
 	}
-	if _, err := jsonx.Decode(raw, jsonx.Limits{MaxDepth: depth}); err != nil {
+	if err := exactKeys(m, reflect.TypeOf(v)); err != nil {
 		return err
 	}
 	return unmarshalKnown(raw, v)

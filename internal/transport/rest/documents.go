@@ -71,14 +71,19 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// ifMatch reads the If-Match header: a version number, quoted or not.
+// ifMatch reads the If-Match header: a version number, bare, quoted or
+// weak ("3", W/"3"). Anything else is refused rather than guessed at.
 func ifMatch(r *http.Request) (int64, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" {
 		return 0, nil
 	}
-	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
-	if err != nil || v < 1 {
+	s := strings.TrimPrefix(h, "W/")
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < 1 || strings.Trim(s, "0123456789") != "" {
 		return 0, errs.E(errs.InvalidArgument, "If-Match must be a document version, e.g. \"3\"")
 	}
 	return v, nil
@@ -139,7 +144,7 @@ func (a *API) version(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) query(w http.ResponseWriter, r *http.Request) error {
 	var req docs.QueryRequest
-	if err := a.decode(r, &req); err != nil {
+	if err := a.decodeOptional(r, &req); err != nil {
 		return err
 	}
 	res, err := a.docs.Query(r.Context(), principals(r), r.PathValue("c"), req)
@@ -156,7 +161,7 @@ type filterRequest struct {
 
 func (a *API) count(w http.ResponseWriter, r *http.Request) error {
 	var req filterRequest
-	if err := a.decode(r, &req); err != nil {
+	if err := a.decodeOptional(r, &req); err != nil {
 		return err
 	}
 	n, err := a.docs.Count(r.Context(), principals(r), r.PathValue("c"), req.Filter)
@@ -191,7 +196,7 @@ type aggregateRequest struct {
 
 func (a *API) aggregate(w http.ResponseWriter, r *http.Request) error {
 	var req aggregateRequest
-	if err := a.decode(r, &req); err != nil {
+	if err := a.decodeOptional(r, &req); err != nil {
 		return err
 	}
 	rows, err := a.docs.Aggregate(r.Context(), principals(r), r.PathValue("c"), req.Pipeline)

@@ -3,6 +3,8 @@ package rest
 import (
 	"context"
 	"net/http"
+	"path"
+	"strings"
 
 	"rampart.dev/rampart/internal/errs"
 )
@@ -30,8 +32,31 @@ func (a *API) wrap(next http.Handler) http.Handler {
 				a.writeError(w, r, errs.Wrap(panicError{p}, errs.Internal, "internal error"))
 			}
 		}()
+		if !canonical(r) {
+			// The mux would answer with an HTML redirect to the cleaned
+			// path; a path that needs cleaning names no endpoint.
+			a.writeError(w, r, notFound(w, r))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// canonical reports whether the mux would serve the path as it is, as
+// opposed to redirecting: no "." or ".." segments and no empty ones.
+func canonical(r *http.Request) bool {
+	if r.Method == http.MethodConnect {
+		return true // the mux leaves CONNECT paths alone
+	}
+	p := r.URL.EscapedPath()
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 type panicError struct{ v any }

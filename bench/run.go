@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// worker is one simulated client: one connection, one token, its own
+// random source and latency histogram, so the hot loop shares nothing.
+type worker struct {
+	id    int
+	hc    *http.Client
+	token string
+	rng   *rand.Rand
+	seq   int
+	buf   []byte // scratch for request bodies
+	hist  histogram
+	ok    int
+	errs  int
+	first error
+}
+
+// op is one request of a scenario; it returns an error for any answer that
+// is not the expected one.
+type op func(ctx context.Context, w *worker) error
+
+// result is one measured run.
+type result struct {
+	scenario, engine string
+	run              string
+	clients          int
+	ok, errs         int
+	elapsed          time.Duration
+	p50, p99, max    time.Duration
+	firstErr         error
+	cpu              cpuSample // used inside the window
+	load             float64   // host load average at the end
+}
+
+func (r result) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
+
+// measure runs op on every worker for warmup+duration and keeps what
+// completed inside the measured window. Requests still in flight when the
+// window closes are dropped, so the rate is never inflated.
+func measure(ctx context.Context, workers []*worker, fn op, warmup, duration time.Duration, serverPID int) result {
+	begin := time.Now()
+	from, to := begin.Add(warmup), begin.Add(warmup+duration)
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		w.hist, w.ok, w.errs, w.first = histogram{}, 0, 0, nil
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				start := time.Now()
+				err := fn(ctx, w)
+				end := time.Now()
+				if !end.Before(to) {
+					return
+				}
+				if end.Before(from) {
+					continue
+				}
+				w.hist.record(end.Sub(start))
+				if err == nil {
+					w.ok++
+					continue
+				}
+				w.errs++
+				if w.first == nil {
+					w.first = err
+				}
+				// A refused connection fails in microseconds; do not spin.
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+	sleepUntil(ctx, from)
+	c0 := sampleCPU(serverPID)
+	sleepUntil(ctx, to)
+	c1 := sampleCPU(serverPID)
+	wg.Wait()
+	var all histogram
+	r := result{clients: len(workers), elapsed: duration, load: loadAvg()}
+	r.cpu = cpuSample{bench: c1.bench - c0.bench, server: c1.server - c0.server, serverOK: c0.serverOK && c1.serverOK}
+	for _, w := range workers {
+		all.merge(&w.hist)
+		r.ok += w.ok
+		r.errs += w.errs
+		if r.firstErr == nil && w.first != nil && !errors.Is(w.first, context.Canceled) {
+			r.firstErr = w.first
+		}
+	}
+	r.p50, r.p99, r.max = all.quantile(0.50), all.quantile(0.99), all.max
+	return r
+}
+
+func sleepUntil(ctx context.Context, t time.Time) {
+	select {
+	case <-time.After(time.Until(t)):
+	case <-ctx.Done():
+	}
+}
+
+// median summarises several runs figure by figure.
+func median(runs []result) result {
+	pick := func(f func(result) float64) float64 {
+		v := make([]float64, len(runs))
+		for i, r := range runs {
+			v[i] = f(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	m := runs[0]
+	m.run = "median"
+	m.ok = int(pick(func(r result) float64 { return float64(r.ok) }))
+	m.errs = int(pick(func(r result) float64 { return float64(r.errs) }))
+	m.elapsed = runs[0].elapsed
+	m.p50 = time.Duration(pick(func(r result) float64 { return float64(r.p50) }))
+	m.p99 = time.Duration(pick(func(r result) float64 { return float64(r.p99) }))
+	m.max = time.Duration(pick(func(r result) float64 { return float64(r.max) }))
+	m.cpu.bench = time.Duration(pick(func(r result) float64 { return float64(r.cpu.bench) }))
+	m.cpu.server = time.Duration(pick(func(r result) float64 { return float64(r.cpu.server) }))
+	m.load = pick(func(r result) float64 { return r.load })
+	m.firstErr = nil
+	return m
+}

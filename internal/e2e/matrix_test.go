@@ -1,0 +1,68 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+
+	"rampart.dev/rampart/internal/apptest"
+	"rampart.dev/rampart/internal/config"
+)
+
+// TestACLMatrix runs every row on every engine with the admins' bypass on
+// and off, over REST: engine/bypass/user/doc/verb.
+func TestACLMatrix(t *testing.T) {
+	t.Parallel()
+	for _, engine := range apptest.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			t.Parallel()
+			for _, bypass := range []bool{true, false} {
+				name := "bypass-off"
+				if bypass {
+					name = "bypass-on"
+				}
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					Run(t, startREST(t, engine, bypass))
+				})
+			}
+		})
+	}
+}
+
+// password is every matrix user's password.
+const password = "matrix-password-1"
+
+// startREST starts a node, makes the principals and seeds the matrix
+// through REST.
+func startREST(t *testing.T, engine apptest.Engine, bypass bool) *Env {
+	h := apptest.Start(t, apptest.Options{Engine: engine, Config: func(c *config.Config) {
+		c.ACL.AdminsBypass = bypass
+	}})
+	ids := map[string]string{Users: Users, Admins: Admins}
+	for _, u := range AllUsers() {
+		ids[u] = h.CreateUser(u, password, u == Root)
+	}
+	for _, r := range Roles {
+		members := make([]string, len(r.Members))
+		for i, m := range r.Members {
+			members[i] = ids[m]
+		}
+		ids[r.Name] = h.CreateRole(r.Name, members...)
+	}
+	// One transport for every caller: HTTP/2 multiplexes them over one
+	// connection, so hundreds of parallel rows cost one handshake.
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: true}}
+	t.Cleanup(client.CloseIdleConnections)
+	env := &Env{Bypass: bypass, Callers: map[string]Caller{}, IDs: ids, Inspect: StoreInspector{h.Node.Store()}}
+	for _, u := range AllUsers() {
+		r := &REST{PublicURL: h.PublicURL, AdminURL: h.AdminURL, Token: h.Login(u, password).Token, Client: client}
+		env.Callers[u] = r
+		if u == Root {
+			env.Admin = r
+		}
+	}
+	if err := env.Seed(); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	return env
+}
