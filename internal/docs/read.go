@@ -23,8 +23,17 @@ func (s *Service) Get(ctx context.Context, p acl.Principals, coll, id string) (s
 // GetVersion returns version v of a document the caller may read now: the
 // current ACL governs the whole history.
 func (s *Service) GetVersion(ctx context.Context, p acl.Principals, coll, id string, v int64) (store.Doc, error) {
-	if _, err := s.Get(ctx, p, coll, id); err != nil {
+	cur, err := s.Get(ctx, p, coll, id)
+	if err != nil {
 		return store.Doc{}, err
+	}
+	// Answer the current version from the copy just checked: loading it
+	// again could return a newer one whose ACL shuts the caller out.
+	switch {
+	case v == cur.Version:
+		return cur, nil
+	case v > cur.Version:
+		return store.Doc{}, errs.E(errs.NotFound, "version %d not found", v)
 	}
 	d, err := s.st.GetVersion(ctx, coll, id, v)
 	if errs.Is(err, errs.NotFound) {

@@ -23,13 +23,16 @@ type Event struct {
 // watchPage is how many change-log entries one round reads.
 const watchPage = 256
 
+// Caller resolves who a long-running call runs as, again each time it is
+// asked: a stream must stop seeing what its caller lost (a role, the account,
+// an expired token) without waiting to be reopened.
+type Caller func(context.Context) (acl.Principals, error)
+
 // Watch calls emit for every change of coll after sequence since that the
-// caller may read, checked against the document's ACL at delivery time, until
-// ctx ends or emit fails. since < 0 starts at the current end of the log.
-func (s *Service) Watch(ctx context.Context, p acl.Principals, coll string, since int64, emit func(Event) error) error {
-	if err := signedIn(p); err != nil {
-		return err
-	}
+// caller may read, checked against the document's ACL and the caller's
+// current principals at delivery time, until ctx ends, emit fails or the
+// caller is no longer valid. since < 0 starts at the current end of the log.
+func (s *Service) Watch(ctx context.Context, who Caller, coll string, since int64, emit func(Event) error) error {
 	if err := store.ValidCollection(coll); err != nil {
 		return err
 	}
@@ -41,6 +44,13 @@ func (s *Service) Watch(ctx context.Context, p acl.Principals, coll string, sinc
 		since = last
 	}
 	for {
+		p, err := who(ctx)
+		if err != nil {
+			return err
+		}
+		if err := signedIn(p); err != nil {
+			return err
+		}
 		wake := s.st.Changed() // before reading, so no commit slips between
 		changes, err := s.st.Changes(ctx, coll, since, watchPage)
 		if err != nil {
@@ -114,6 +124,11 @@ func (s *Service) visible(ctx context.Context, p acl.Principals, coll string, ch
 			}
 			if err != nil {
 				return nil, err
+			}
+			// The ACL may have changed since Readable looked; the change
+			// that did it follows and is checked on its own.
+			if !p.Effective(d.ACL).Has(acl.Read) {
+				continue
 			}
 			ev.Document = d.Map()
 			docs[c.DocID] = ev.Document

@@ -1,12 +1,14 @@
 package rest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"rampart.dev/rampart/internal/acl"
 	"rampart.dev/rampart/internal/docs"
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/store"
@@ -47,7 +49,10 @@ func (a *API) watch(w http.ResponseWriter, r *http.Request) error {
 	events := make(chan docs.Event)
 	done := make(chan error, 1)
 	go func() {
-		done <- a.docs.Watch(ctx, principals(r), r.PathValue("c"), since, func(ev docs.Event) error {
+		// The token is checked again every round, so the stream ends when it
+		// expires and follows role and account changes as they happen.
+		who := func(context.Context) (acl.Principals, error) { return a.authenticate(r) }
+		done <- a.docs.Watch(ctx, who, r.PathValue("c"), since, func(ev docs.Event) error {
 			select {
 			case events <- ev:
 				return nil
