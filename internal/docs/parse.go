@@ -98,9 +98,15 @@ func checkEncrypt(v any) error {
 	return nil
 }
 
-// checkKeys refuses keys that queries could mistake for operators.
+// checkKeys refuses keys that queries could mistake for operators, and NUL
+// in keys and string values: PostgreSQL cannot store it, so an engine would
+// decide whether a document is valid.
 func checkKeys(v any) error {
 	switch t := v.(type) {
+	case string:
+		if strings.ContainsRune(t, 0) {
+			return errs.E(errs.InvalidArgument, "string values may not contain NUL")
+		}
 	case map[string]any:
 		for k, child := range t {
 			if strings.HasPrefix(k, "$") {

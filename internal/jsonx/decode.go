@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"rampart.dev/rampart/internal/errs"
@@ -78,14 +79,42 @@ func (d *decoder) value(depth int) (any, error) {
 		}
 		return d.array(depth + 1)
 	case json.Number:
-		// Both engines must be able to hold it: no infinities.
-		if _, err := strconv.ParseFloat(string(t), 64); err != nil {
-			return nil, errs.E(errs.InvalidArgument, "number %.32s is out of range", t)
+		if err := checkNumber(t); err != nil {
+			return nil, err
 		}
 		return t, nil
 	default:
 		return t, nil
 	}
+}
+
+// maxNumberLen bounds a number literal: enough for any float64 written out
+// in full, well inside what PostgreSQL's numeric keeps.
+const maxNumberLen = 400
+
+// checkNumber admits only numbers both engines hold alike: no infinities,
+// and nothing so close to zero that float64 reads it as 0 while PostgreSQL
+// would keep (or refuse) its digits.
+func checkNumber(n json.Number) error {
+	if len(n) > maxNumberLen {
+		return errs.E(errs.InvalidArgument, "number of %d characters is over the limit of %d", len(n), maxNumberLen)
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		return errs.E(errs.InvalidArgument, "number %.32s is out of range", n)
+	}
+	if f == 0 && strings.ContainsAny(string(n)[:mantissaLen(n)], "123456789") {
+		return errs.E(errs.InvalidArgument, "number %.32s is too close to zero", n)
+	}
+	return nil
+}
+
+// mantissaLen is the length of n before its exponent.
+func mantissaLen(n json.Number) int {
+	if i := strings.IndexAny(string(n), "eE"); i >= 0 {
+		return i
+	}
+	return len(n)
 }
 
 func (d *decoder) object(depth int) (map[string]any, error) {

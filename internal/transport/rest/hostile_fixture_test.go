@@ -5,16 +5,19 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"rampart.dev/rampart/internal/acl"
 	"rampart.dev/rampart/internal/apptest"
 	"rampart.dev/rampart/internal/config"
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/identity"
 	"rampart.dev/rampart/internal/query"
+	"rampart.dev/rampart/internal/store"
 )
 
 // The hostile-input suite runs one node per engine, seeds it once, and then
@@ -32,7 +35,7 @@ const (
 	injLiteral = "x'); DROP TABLE documents; --"
 )
 
-// seeded lists every document the suite watches, as collection/id.
+// seeded are the documents the rows aim at.
 var seeded = []string{"adm-private", "shared-ro", "shared-rw", "user-own", "item-1", "item-2", "item-3"}
 
 type fixture struct {
@@ -96,16 +99,25 @@ func (f *fixture) seed(t *testing.T, ad, us *apptest.Client) {
 	}), 201)
 	must(ad.Admin("POST", collPath+"/indexes", map[string]any{"name": "by_title", "fields": []string{"title"}}), 201)
 	f.visible = 6
+	st := f.state(t)
+	for _, id := range seeded {
+		if st.versions[coll+"/"+id] == 0 {
+			t.Fatalf("seed: %s missing", id)
+		}
+	}
 }
 
 // state is what a refused request must leave exactly as it was.
 type state struct {
 	seq      int64
 	count    int64
-	versions map[string]int64
+	versions map[string]int64 // collection/id -> version, -1 when missing
 }
 
-func (f *fixture) state(t *testing.T) state {
+// state reads the change log position, the document count and the
+// versions of keys; with no keys it reads every document of both
+// collections the suite touches. A key "#count" alone asks for the count.
+func (f *fixture) state(t *testing.T, keys ...string) state {
 	t.Helper()
 	ctx := context.Background()
 	st := f.h.Node.Store()
@@ -113,29 +125,71 @@ func (f *fixture) state(t *testing.T) state {
 	if err != nil {
 		t.Fatalf("last seq: %v", err)
 	}
-	n, err := st.Count(ctx, coll, apptest.System, query.Filter{})
-	if err != nil {
-		t.Fatalf("count: %v", err)
+	n := int64(-1)
+	if len(keys) == 0 || keys[0] == countKey {
+		if n, err = st.Count(ctx, coll, apptest.System, query.Filter{}); err != nil {
+			t.Fatalf("count: %v", err)
+		}
 	}
 	s := state{seq: seq, count: n, versions: map[string]int64{}}
-	read := func(c, id string) {
+	if len(keys) == 0 {
+		for _, c := range []string{coll, identity.Collection} {
+			list, err := st.Find(ctx, c, apptest.System, store.Find{Limit: 10000})
+			if err != nil {
+				t.Fatalf("list %s: %v", c, err)
+			}
+			for _, d := range list {
+				s.versions[c+"/"+d.ID] = d.Version
+			}
+		}
+		return s
+	}
+	for _, k := range keys {
+		if k == countKey {
+			continue
+		}
+		c, id, _ := strings.Cut(k, "/")
+		if !acl.ValidPrincipalID(id) || store.ValidCollection(c) != nil {
+			s.versions[k] = -1 // cannot exist; not every engine may even be asked
+			continue
+		}
 		d, err := st.Get(ctx, c, id)
 		switch {
 		case errs.Is(err, errs.NotFound):
-			s.versions[c+"/"+id] = -1
+			s.versions[k] = -1
 		case err != nil:
-			t.Fatalf("get %s/%s: %v", c, id, err)
+			t.Fatalf("get %s: %v", k, err)
 		default:
-			s.versions[c+"/"+id] = d.Version
+			s.versions[k] = d.Version
 		}
 	}
-	for _, id := range seeded {
-		read(coll, id)
-	}
-	for _, id := range []string{f.adminID, f.userID, f.roleID, "admins", "users"} {
-		read(identity.Collection, id)
-	}
 	return s
+}
+
+const countKey = "#count"
+
+// affected names the documents a row's path points at, as collection/id,
+// and asks for the count where a row could insert. Everything else a row
+// might touch shows in the change log, and each group checks all of it.
+func affected(method, path string) []string {
+	path, _, _ = strings.Cut(path, "?")
+	if method == http.MethodPost && strings.HasSuffix(path, "/documents") {
+		return []string{countKey}
+	}
+	seg := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")
+	unescape := func(s string) string {
+		if u, err := url.PathUnescape(s); err == nil {
+			return u
+		}
+		return s
+	}
+	switch {
+	case len(seg) >= 4 && seg[0] == "collections" && seg[2] == "documents":
+		return []string{unescape(seg[1]) + "/" + unescape(seg[3])}
+	case len(seg) >= 2 && (seg[0] == "users" || seg[0] == "roles"):
+		return []string{identity.Collection + "/" + unescape(seg[1])}
+	}
+	return []string{coll + "/user-own"}
 }
 
 func (s state) diff(t *testing.T, after state) {
@@ -147,8 +201,15 @@ func (s state) diff(t *testing.T, after state) {
 		t.Errorf("document count changed from %d to %d", s.count, after.count)
 	}
 	for k, v := range s.versions {
-		if after.versions[k] != v {
-			t.Errorf("%s: version %d became %d", k, v, after.versions[k])
+		if w, ok := after.versions[k]; !ok {
+			t.Errorf("%s: deleted at version %d", k, v)
+		} else if w != v {
+			t.Errorf("%s: version %d became %d", k, v, w)
+		}
+	}
+	for k := range after.versions {
+		if _, ok := s.versions[k]; !ok {
+			t.Errorf("%s: created", k)
 		}
 	}
 }
@@ -167,8 +228,6 @@ type scenario struct {
 	status int
 	code   errs.Code // "" for a success
 	check  func(t *testing.T, r result)
-	// changes is set on the few rows that are expected to write.
-	changes bool
 	// known names a reported, unfixed bug outside this package; the row is
 	// skipped with that reason so the suite stays green until it is fixed.
 	known string
@@ -179,10 +238,9 @@ type result struct {
 	header http.Header
 	body   []byte
 	err    struct {
-		Code    string         `json:"code"`
-		Message string         `json:"message"`
-		ID      string         `json:"id"`
-		Details map[string]any `json:"details"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		ID      string `json:"id"`
 	}
 }
 
@@ -260,12 +318,11 @@ func (f *fixture) run(t *testing.T, rows []scenario) {
 			if sc.known != "" {
 				t.Skip("known bug: " + sc.known)
 			}
-			before := f.state(t)
-			if !sc.changes {
-				// Deferred, so a row that fails on its status still
-				// reports what it changed.
-				defer func() { before.diff(t, f.state(t)) }()
-			}
+			keys := affected(sc.method, sc.path)
+			before := f.state(t, keys...)
+			// Deferred, so a row that fails on its status still reports
+			// what it changed.
+			defer func() { before.diff(t, f.state(t, keys...)) }()
 			r := f.do(t, sc)
 			checkAnswer(t, sc, r)
 			if sc.check != nil {
@@ -294,6 +351,18 @@ func checkError(t *testing.T, r result, code errs.Code) {
 	}
 	if r.err.Code != string(code) {
 		t.Fatalf("error code %q, want %q; body %.300s", r.err.Code, code, r.body)
+	}
+	// The envelope is exactly {"error":{code, message, id[, details]}}.
+	var env map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(r.body, &env); err != nil || len(env) != 1 || env["error"] == nil {
+		t.Errorf("error body is not a lone error object: %.300s", r.body)
+	}
+	for k := range env["error"] {
+		switch k {
+		case "code", "message", "id", "details":
+		default:
+			t.Errorf("error body carries %q", k)
+		}
 	}
 	if r.status != code.HTTPStatus() {
 		t.Errorf("status %d does not match code %s", r.status, code)
@@ -418,7 +487,13 @@ func TestHostile(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, e)
 			for _, g := range groups {
+				// Rows check what they aim at; the group checks the rest.
+				before := f.state(t)
 				t.Run(g.name, func(t *testing.T) { f.run(t, g.rows(f)) })
+				before.diff(t, f.state(t))
+				if g.name == "injection" {
+					t.Run("healthy after injection", f.healthy)
+				}
 			}
 			t.Run("body size", f.bodySize)
 			t.Run("request ids", f.requestIDs)

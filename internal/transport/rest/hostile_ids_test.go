@@ -56,6 +56,7 @@ func TestHostileInternalError(t *testing.T) {
 			if err := h.Node.Store().Close(); err != nil {
 				t.Fatalf("close store: %v", err)
 			}
+			internal := 0
 			for _, call := range []struct{ method, path string }{
 				{"GET", docsPath + "/doc"},
 				{"POST", collPath + "/query"},
@@ -72,6 +73,7 @@ func TestHostileInternalError(t *testing.T) {
 				res.err.Code, res.err.Message, res.err.ID = env.Error.Code, env.Error.Message, env.Error.ID
 				switch errs.Code(res.err.Code) {
 				case errs.Internal:
+					internal++
 					checkError(t, res, errs.Internal)
 				case errs.Unavailable:
 					// A closed store may say so; that is typed too.
@@ -79,6 +81,9 @@ func TestHostileInternalError(t *testing.T) {
 				default:
 					t.Fatalf("%s %s on a closed store: %d %s", call.method, call.path, r.Status, r.Body)
 				}
+			}
+			if internal == 0 {
+				t.Fatalf("a closed store provoked no internal error")
 			}
 		})
 	}

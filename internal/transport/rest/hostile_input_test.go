@@ -84,6 +84,64 @@ func utf8Rows(f *fixture) []scenario {
 			scenario{name: "id " + seg + "/version", as: "user", method: "GET", path: docsPath + "/" + seg + "/versions/1", status: 400, code: errs.InvalidArgument},
 		)
 	}
+	// NUL is valid JSON and valid UTF-8, but PostgreSQL stores it in
+	// neither text nor jsonb: both engines must refuse it alike.
+	nul := []struct{ ep, body string }{
+		{"insert", `{"title":"a\u0000b"}`},
+		{"insert", `{"a":{"b":["\u0000"]}}`},
+		{"insert", `{"_type":"t\u0000"}`},
+		{"insert", `{"_encrypt":["a\u0000"]}`},
+		{"replace", `{"title":"\u0000"}`},
+		{"patch", `{"title":"\u0000"}`},
+		{"query", `{"filter":{"title":"a\u0000b"}}`},
+		{"query", `{"filter":{"title":{"$in":["\u0000"]}}}`},
+		{"query", `{"filter":{"title":{"$gt":"\u0000"}}}`},
+		{"count", `{"filter":{"title":{"$ne":"\u0000"}}}`},
+		{"aggregate", `{"pipeline":[{"$match":{"title":"\u0000"}}]}`},
+		{"query", `{"cursor":"\u0000"}`},
+		{"create user", `{"username":"nul","password":"long-enough-pw","name":"a\u0000"}`},
+		{"update user", `{"email":"\u0000"}`},
+		{"put collection", `{"encrypted_fields":["a\u0000"]}`},
+	}
+	for i, n := range nul {
+		rows = append(rows, byName[n.ep].send("NUL "+itoa(i), n.body))
+	}
+	// Numbers both engines must hold alike: no overflow, and no underflow
+	// past what PostgreSQL's numeric keeps.
+	tiny := "0." + strings.Repeat("0", 20000) + "1"
+	numbers := []struct{ ep, body string }{
+		{"insert", `{"n":1e-20000}`},
+		{"insert", `{"n":` + tiny + `}`},
+		{"insert", `{"n":-1e-400000}`},
+		{"insert", `{"n":1` + strings.Repeat("0", 400) + `}`},
+		{"replace", `{"n":1e-20000}`},
+		{"patch", `{"n":1e-20000}`},
+		{"query", `{"filter":{"n":1e-20000}}`},
+		{"query", `{"filter":{"n":{"$gt":` + tiny + `}}}`},
+		{"count", `{"filter":{"n":{"$in":[1e400]}}}`},
+	}
+	for i, n := range numbers {
+		rows = append(rows, byName[n.ep].send("number "+itoa(i), n.body))
+	}
+	// The identity and index paths take their ids straight to the store.
+	for _, seg := range []string{"%ff", "%c3%28", "%00", "a%00b", "%ed%a0%80", "%01"} {
+		for _, c := range []struct{ method, path, body string }{
+			{"GET", "/api/v1/users/" + seg, ""},
+			{"PATCH", "/api/v1/users/" + seg, `{"name":"x"}`},
+			{"DELETE", "/api/v1/users/" + seg, ""},
+			{"GET", "/api/v1/roles/" + seg, ""},
+			{"DELETE", "/api/v1/roles/" + seg, ""},
+			{"PUT", "/api/v1/roles/" + seg + "/members", `{"members":[]}`},
+			{"DELETE", collPath + "/indexes/" + seg, ""},
+		} {
+			var body any
+			if c.body != "" {
+				body = c.body
+			}
+			rows = append(rows, scenario{name: "admin " + c.method + " " + c.path, as: "admin", admin: true,
+				method: c.method, path: c.path, body: body, status: 400, code: errs.InvalidArgument})
+		}
+	}
 	return rows
 }
 

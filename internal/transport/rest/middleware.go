@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"rampart.dev/rampart/internal/errs"
 )
@@ -38,6 +39,12 @@ func (a *API) wrap(next http.Handler) http.Handler {
 			a.writeError(w, r, notFound(w, r))
 			return
 		}
+		if !plainText(r.URL.Path) {
+			// Path values go to the store as they are; PostgreSQL fails
+			// on invalid UTF-8 and NUL instead of finding nothing.
+			a.writeError(w, r, errs.E(errs.InvalidArgument, "the request path must be valid UTF-8 without control characters"))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -57,6 +64,19 @@ func canonical(r *http.Request) bool {
 		c += "/"
 	}
 	return c == p
+}
+
+// plainText reports whether s is valid UTF-8 free of control characters.
+func plainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 type panicError struct{ v any }

@@ -103,10 +103,15 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch name {
-		case "-":
+		switch {
+		case name == "-":
 			continue
-		case "":
+		case name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct:
+			for k, v := range jsonFields(f.Type) { // promoted fields
+				out[k] = v
+			}
+			continue
+		case name == "":
 			name = f.Name
 		}
 		out[name] = f.Type
