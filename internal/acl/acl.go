@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"rampart.dev/rampart/internal/errs"
+	"rampart.dev/rampart/internal/jsonx"
 )
 
 // Right is a set of permission bits.
@@ -125,18 +127,55 @@ func (l List) Normalize() List {
 	return out
 }
 
-// ParseList decodes an _acl value strictly.
+// ParseList decodes an _acl value strictly: a list of objects with exactly
+// the keys id (a principal id), rights (an integer) and an optional deny (a
+// boolean), spelt exactly so.
 func ParseList(raw json.RawMessage) (List, error) {
-	var l List
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&l); err != nil {
-		return nil, errs.Wrap(err, errs.InvalidArgument, "_acl must be a list of {id, rights, deny}")
+	v, err := jsonx.Decode(raw, jsonx.Limits{MaxDepth: 3})
+	if err != nil {
+		return nil, err
 	}
-	if l == nil {
-		l = List{}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, errs.E(errs.InvalidArgument, "_acl must be a list of {id, rights, deny}")
+	}
+	l := make(List, len(items))
+	for i, item := range items {
+		if l[i], err = parseEntry(item); err != nil {
+			return nil, errs.E(errs.InvalidArgument, "_acl[%d]: %s", i, err.(*errs.Error).Message)
+		}
 	}
 	return l, l.Validate()
+}
+
+func parseEntry(v any) (Entry, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return Entry{}, errs.E(errs.InvalidArgument, "must be an object {id, rights, deny}")
+	}
+	var e Entry
+	for k, val := range m {
+		switch k {
+		case "id":
+			if e.ID, ok = val.(string); !ok {
+				return Entry{}, errs.E(errs.InvalidArgument, "id must be a string")
+			}
+		case "rights":
+			n, isNum := val.(json.Number)
+			r, err := strconv.ParseUint(string(n), 10, 32)
+			if !isNum || err != nil {
+				return Entry{}, errs.E(errs.InvalidArgument, "rights must be a non-negative integer")
+			}
+			e.Rights = Right(r)
+		case "deny":
+			if e.Deny, ok = val.(bool); !ok {
+				return Entry{}, errs.E(errs.InvalidArgument, "deny must be true or false")
+			}
+		default:
+			return Entry{}, errs.E(errs.InvalidArgument, "unknown key %.32q", k)
+		}
+	}
+	return e, nil
 }
 
 // String renders a list for logs and errors.

@@ -92,6 +92,12 @@ func TestParseList(t *testing.T) {
 		{`[{"id":"x'; DROP TABLE doc_acl; --","rights":2}]`, errs.InvalidArgument},
 		{`[{"id":"alice","rights":2},{"id":"alice","rights":4}]`, errs.InvalidArgument},
 		{`[{"id":"alice","rights":2,"extra":1}]`, errs.InvalidArgument},
+		{`[{"ID":"alice","rights":2}]`, errs.InvalidArgument},
+		{`[{"id":"alice","Rights":2}]`, errs.InvalidArgument},
+		{`[{"id":"alice","rights":2.5}]`, errs.InvalidArgument},
+		{`[{"id":"alice","rights":2,"deny":"yes"}]`, errs.InvalidArgument},
+		{`[{"id":"alice","rights":2,"id":"bob"}]`, errs.InvalidArgument},
+		{`[1]`, errs.InvalidArgument},
 		{`{"id":"alice"}`, errs.InvalidArgument},
 		{`[{"id":"alice","rights":"2"}]`, errs.InvalidArgument},
 	} {

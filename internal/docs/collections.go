@@ -149,6 +149,9 @@ func (s *Service) DropIndex(ctx context.Context, p acl.Principals, coll, name st
 	if err := admin(p); err != nil {
 		return err
 	}
+	if err := store.ValidIndexName(name); err != nil {
+		return err
+	}
 	if _, err := s.collection(ctx, coll); err != nil {
 		return err
 	}

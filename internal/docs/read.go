@@ -57,7 +57,7 @@ type QueryRequest struct {
 	Filter     json.RawMessage `json:"filter,omitempty"`
 	Projection json.RawMessage `json:"projection,omitempty"`
 	Sort       json.RawMessage `json:"sort,omitempty"`
-	Limit      int             `json:"limit,omitempty"`
+	Limit      *int            `json:"limit,omitempty"`
 	Cursor     string          `json:"cursor,omitempty"`
 }
 
@@ -109,12 +109,12 @@ func (s *Service) find(req QueryRequest) (store.Find, error) {
 		return f, err
 	}
 	switch {
-	case req.Limit == 0:
+	case req.Limit == nil:
 		f.Limit = s.opt.DefaultPageSize
-	case req.Limit < 0 || req.Limit > s.opt.MaxPageSize:
+	case *req.Limit < 1 || *req.Limit > s.opt.MaxPageSize:
 		return f, errs.E(errs.InvalidArgument, "limit must be 1 to %d", s.opt.MaxPageSize)
 	default:
-		f.Limit = req.Limit
+		f.Limit = *req.Limit
 	}
 	if req.Cursor != "" {
 		c, err := query.DecodeCursor(req.Cursor, f.Sort)

@@ -128,6 +128,13 @@ func (s *Service) Patch(ctx context.Context, p acl.Principals, coll, id string, 
 		return store.Doc{}, errs.E(errs.InvalidArgument, "_id cannot be patched")
 	}
 	delete(patch, store.FieldID)
+	// Even removing a server-owned field (a null in the patch) is refused:
+	// the patch must say only what a client may write.
+	for k := range patch {
+		if strings.HasPrefix(k, "_") && !store.Settable[k] {
+			return store.Doc{}, errs.E(errs.InvalidArgument, "field %.64q is reserved and set by the server", k)
+		}
+	}
 	return s.update(ctx, p, coll, id, ifMatch, func(cur store.Doc) (body, error) {
 		target := clientView(cur)
 		merged, _ := mergePatch(target, patch).(map[string]any)

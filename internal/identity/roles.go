@@ -116,8 +116,8 @@ func checkMembers(tx store.Tx, role string, ids []string) error {
 
 // SetMembers replaces a role's member list.
 func (s *Service) SetMembers(ctx context.Context, p acl.Principals, role string, memberIDs []string) (store.Doc, error) {
-	if err := admin(p); err != nil {
-		return store.Doc{}, err
+	if err := errors.Join(admin(p), checkID(role)); err != nil {
+		return store.Doc{}, firstTyped(err)
 	}
 	if memberIDs == nil {
 		memberIDs = []string{}
@@ -145,8 +145,8 @@ func (s *Service) SetMembers(ctx context.Context, p acl.Principals, role string,
 
 // DeleteRole removes a custom role; built-in roles stay.
 func (s *Service) DeleteRole(ctx context.Context, p acl.Principals, id string) error {
-	if err := admin(p); err != nil {
-		return err
+	if err := errors.Join(admin(p), checkID(id)); err != nil {
+		return firstTyped(err)
 	}
 	if id == acl.RoleAdmins || id == acl.RoleUsers {
 		return errs.E(errs.FailedPrecondition, "built-in roles cannot be deleted")
@@ -223,8 +223,8 @@ func removeMember(tx store.Tx, role, member, by string) error {
 
 // GetRole returns a role document for admins.
 func (s *Service) GetRole(ctx context.Context, p acl.Principals, id string) (store.Doc, error) {
-	if err := admin(p); err != nil {
-		return store.Doc{}, err
+	if err := errors.Join(admin(p), checkID(id)); err != nil {
+		return store.Doc{}, firstTyped(err)
 	}
 	d, err := s.st.Get(ctx, Collection, id)
 	if errs.Is(err, errs.NotFound) || err == nil && d.Fields[store.FieldType] != TypeRole {

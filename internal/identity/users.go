@@ -63,8 +63,16 @@ func (s *Service) checkPassword(pw, username string) error {
 }
 
 func checkProfile(field, v string) error {
-	if !utf8.ValidString(v) || len(v) > maxProfileField {
-		return errs.E(errs.InvalidArgument, "%s must be valid UTF-8 of at most %d bytes", field, maxProfileField)
+	if !utf8.ValidString(v) || len(v) > maxProfileField || strings.IndexByte(v, 0) >= 0 {
+		return errs.E(errs.InvalidArgument, "%s must be valid UTF-8 without NUL, at most %d bytes", field, maxProfileField)
+	}
+	return nil
+}
+
+// checkID refuses ids that cannot name a principal before any lookup.
+func checkID(id string) error {
+	if !acl.ValidPrincipalID(id) {
+		return errs.E(errs.InvalidArgument, "id must be 1-128 letters, digits, '-', '_', '.' or ':'")
 	}
 	return nil
 }
@@ -127,6 +135,9 @@ func (s *Service) write(ctx context.Context, fn func(tx store.Tx) error) error {
 
 // GetUser returns a user document; admins see anyone, users themselves.
 func (s *Service) GetUser(ctx context.Context, p acl.Principals, id string) (store.Doc, error) {
+	if err := checkID(id); err != nil {
+		return store.Doc{}, err
+	}
 	if p.User != id {
 		if err := admin(p); err != nil {
 			return store.Doc{}, err

@@ -18,9 +18,28 @@ type Limits struct {
 	MaxDepth int // nesting of objects and arrays; 0 means 64
 }
 
+// Member is one key of an Object.
+type Member struct {
+	Key   string
+	Value any
+}
+
+// Object is a JSON object that keeps its keys in input order, for the few
+// places where order means something (sort specifications).
+type Object []Member
+
 // Decode parses raw into nil, bool, json.Number, string, []any or
 // map[string]any.
 func Decode(raw []byte, lim Limits) (any, error) {
+	return decode(raw, lim, false)
+}
+
+// DecodeOrdered is Decode with objects as Object, in input order.
+func DecodeOrdered(raw []byte, lim Limits) (any, error) {
+	return decode(raw, lim, true)
+}
+
+func decode(raw []byte, lim Limits, ordered bool) (any, error) {
 	if lim.MaxBytes > 0 && len(raw) > lim.MaxBytes {
 		return nil, errs.E(errs.TooLarge, "JSON value of %d bytes is over the limit of %d", len(raw), lim.MaxBytes)
 	}
@@ -35,7 +54,7 @@ func Decode(raw []byte, lim Limits) (any, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	d := decoder{dec: dec, max: lim.MaxDepth}
+	d := decoder{dec: dec, max: lim.MaxDepth, ordered: ordered}
 	v, err := d.value(0)
 	if err != nil {
 		return nil, err
@@ -60,8 +79,9 @@ func DecodeObject(raw []byte, lim Limits) (map[string]any, error) {
 }
 
 type decoder struct {
-	dec *json.Decoder
-	max int
+	dec     *json.Decoder
+	max     int
+	ordered bool
 }
 
 func (d *decoder) value(depth int) (any, error) {
@@ -117,8 +137,9 @@ func mantissaLen(n json.Number) int {
 	return len(n)
 }
 
-func (d *decoder) object(depth int) (map[string]any, error) {
+func (d *decoder) object(depth int) (any, error) {
 	m := map[string]any{}
+	var o Object
 	for d.dec.More() {
 		tok, err := d.dec.Token()
 		if err != nil {
@@ -128,12 +149,25 @@ func (d *decoder) object(depth int) (map[string]any, error) {
 		if _, dup := m[key]; dup {
 			return nil, errs.E(errs.InvalidArgument, "JSON object repeats the key %.64q", key)
 		}
-		if m[key], err = d.value(depth); err != nil {
+		v, err := d.value(depth)
+		if err != nil {
 			return nil, err
 		}
+		m[key] = v
+		if d.ordered {
+			o = append(o, Member{key, v})
+		}
 	}
-	_, err := d.dec.Token() // closing brace
-	return m, syntaxError(err)
+	if _, err := d.dec.Token(); err != nil { // closing brace
+		return nil, syntaxError(err)
+	}
+	if d.ordered {
+		if o == nil {
+			o = Object{}
+		}
+		return o, nil
+	}
+	return m, nil
 }
 
 func (d *decoder) array(depth int) ([]any, error) {

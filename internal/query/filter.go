@@ -142,18 +142,18 @@ func (p *parser) member(m member, d int) (expr, error) {
 	if err := p.node(); err != nil {
 		return nil, err
 	}
-	switch m.key {
+	switch m.Key {
 	case "$and", "$or", "$nor":
-		return p.logical(m.key, m.val, d)
+		return p.logical(m.Key, m.Value, d)
 	}
-	if strings.HasPrefix(m.key, "$") {
-		return nil, unknownOperator(m.key)
+	if strings.HasPrefix(m.Key, "$") {
+		return nil, unknownOperator(m.Key)
 	}
-	path, err := ParsePath(m.key)
+	path, err := ParsePath(m.Key)
 	if err != nil {
 		return nil, err
 	}
-	pr, err := p.fieldValue(m.val, d)
+	pr, err := p.fieldValue(m.Value, d)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func (p *parser) fieldValue(v any, d int) (pred, error) {
 // literal object value.
 func hasOperator(obj object) bool {
 	for _, m := range obj {
-		if strings.HasPrefix(m.key, "$") {
+		if strings.HasPrefix(m.Key, "$") {
 			return true
 		}
 	}

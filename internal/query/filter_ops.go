@@ -19,8 +19,8 @@ func (p *parser) operators(obj object, d int) (pred, error) {
 	}
 	var out predAnd
 	for _, m := range obj {
-		if !strings.HasPrefix(m.key, "$") {
-			return nil, invalid("cannot mix operators and field %.64q in one object", m.key)
+		if !strings.HasPrefix(m.Key, "$") {
+			return nil, invalid("cannot mix operators and field %.64q in one object", m.Key)
 		}
 		if err := p.node(); err != nil {
 			return nil, err
@@ -40,40 +40,40 @@ func (p *parser) operators(obj object, d int) (pred, error) {
 }
 
 func (p *parser) operator(obj object, m member, d int) (pred, error) {
-	switch m.key {
+	switch m.Key {
 	case "$eq", "$ne":
-		v, err := p.value(m.val, d)
+		v, err := p.value(m.Value, d)
 		if err != nil {
 			return nil, err
 		}
-		return negateIf(m.key == "$ne", predEq{v}), nil
+		return negateIf(m.Key == "$ne", predEq{v}), nil
 	case "$gt", "$gte", "$lt", "$lte":
-		return p.compare(m.key, m.val)
+		return p.compare(m.Key, m.Value)
 	case "$in", "$nin":
-		in, err := p.in(m.key, m.val, d)
+		in, err := p.in(m.Key, m.Value, d)
 		if err != nil {
 			return nil, err
 		}
-		return negateIf(m.key == "$nin", in), nil
+		return negateIf(m.Key == "$nin", in), nil
 	case "$exists":
-		b, ok := m.val.(bool)
+		b, ok := m.Value.(bool)
 		if !ok {
 			return nil, invalid("$exists takes true or false")
 		}
 		return predExists{b}, nil
 	case "$regex":
-		return p.regex(obj, m.val)
+		return p.regex(obj, m.Value)
 	case "$options":
 		if _, ok := lookup(obj, "$regex"); !ok {
 			return nil, invalid("$options needs $regex")
 		}
 		return nil, nil // read by $regex
 	case "$not":
-		return p.not(m.val, d)
+		return p.not(m.Value, d)
 	case "$elemMatch":
-		return p.elemMatch(m.val, d)
+		return p.elemMatch(m.Value, d)
 	}
-	return nil, unknownOperator(m.key)
+	return nil, unknownOperator(m.Key)
 }
 
 func negateIf(neg bool, p pred) pred {
@@ -85,8 +85,8 @@ func negateIf(neg bool, p pred) pred {
 
 func lookup(obj object, key string) (any, bool) {
 	for _, m := range obj {
-		if m.key == key {
-			return m.val, true
+		if m.Key == key {
+			return m.Value, true
 		}
 	}
 	return nil, false
@@ -159,7 +159,7 @@ func (p *parser) not(raw any, d int) (pred, error) {
 
 func allOperators(obj object) bool {
 	for _, m := range obj {
-		if !strings.HasPrefix(m.key, "$") {
+		if !strings.HasPrefix(m.Key, "$") {
 			return false
 		}
 	}
@@ -191,7 +191,7 @@ func (p *parser) elemMatch(raw any, d int) (pred, error) {
 // one when any key is a field operator.
 func isOperatorMap(obj object) bool {
 	for _, m := range obj {
-		if fieldOps[m.key] {
+		if fieldOps[m.Key] {
 			return true
 		}
 	}

@@ -97,27 +97,27 @@ func parseStage(el any, lim Limits) (any, error) {
 		return nil, invalid("a stage is an object with exactly one key")
 	}
 	m := obj[0]
-	switch m.key {
+	switch m.Key {
 	case "$match":
-		f, err := parseFilterValue(m.val, lim)
+		f, err := parseFilterValue(m.Value, lim)
 		return matchStage{f}, err
 	case "$sort":
-		keys, err := parseSortValue(m.val)
+		keys, err := parseSortValue(m.Value)
 		if err == nil && len(keys) == 0 {
 			err = invalid("$sort needs at least one key")
 		}
 		return sortStage{keys}, err
 	case "$limit":
-		return parseLimit(m.val)
+		return parseLimit(m.Value)
 	case "$count":
-		name, err := outputName(m.val, "$count")
+		name, err := outputName(m.Value, "$count")
 		return countStage{name}, err
 	case "$project":
-		return parseProject(m.val)
+		return parseProject(m.Value)
 	case "$group":
-		return parseGroup(m.val)
+		return parseGroup(m.Value)
 	}
-	return nil, invalid("unsupported stage %.40q", m.key)
+	return nil, invalid("unsupported stage %.40q", m.Key)
 }
 
 func parseLimit(v any) (any, error) {
@@ -175,14 +175,14 @@ func parseProject(v any) (any, error) {
 }
 
 func (st *projectStage) add(m member) error {
-	out, err := ParsePath(m.key)
+	out, err := ParsePath(m.Key)
 	if err != nil {
 		return err
 	}
 	if err := noIndexSegments(out); err != nil {
 		return err
 	}
-	if s, ok := m.val.(string); ok {
+	if s, ok := m.Value.(string); ok {
 		if len(out) != 1 {
 			return invalid("$project renames to top-level fields only")
 		}
@@ -240,7 +240,7 @@ func parseGroup(v any) (any, error) {
 	}
 	st := groupStage{key: key}
 	for _, m := range obj {
-		if m.key == idField {
+		if m.Key == idField {
 			continue
 		}
 		acc, err := parseAccumulator(m)
@@ -266,11 +266,11 @@ func groupKey(v any) ([]groupField, error) {
 		}
 		out := make([]groupField, 0, len(t))
 		for _, m := range t {
-			name, err := outputName(m.key, "$group _id")
+			name, err := outputName(m.Key, "$group _id")
 			if err != nil {
 				return nil, err
 			}
-			p, err := fieldRef(m.val, "$group _id")
+			p, err := fieldRef(m.Value, "$group _id")
 			if err != nil {
 				return nil, err
 			}
@@ -282,16 +282,16 @@ func groupKey(v any) ([]groupField, error) {
 }
 
 func parseAccumulator(m member) (accumulator, error) {
-	name, err := outputName(m.key, "$group")
+	name, err := outputName(m.Key, "$group")
 	if err != nil {
 		return accumulator{}, err
 	}
-	obj, ok := m.val.(object)
+	obj, ok := m.Value.(object)
 	if !ok || len(obj) != 1 {
 		return accumulator{}, invalid("$group field %.64q takes one accumulator", name)
 	}
-	acc := accumulator{name: name, op: obj[0].key}
-	arg := obj[0].val
+	acc := accumulator{name: name, op: obj[0].Key}
+	arg := obj[0].Value
 	switch acc.op {
 	case "$sum":
 		if n, ok := arg.(json.Number); ok && n == "1" {

@@ -84,14 +84,14 @@ func newProjection(s *projSpec) (Projection, error) {
 }
 
 func projectionField(m member) (Path, bool, error) {
-	p, err := ParsePath(m.key)
+	p, err := ParsePath(m.Key)
 	if err != nil {
 		return nil, false, err
 	}
 	if err := noIndexSegments(p); err != nil {
 		return nil, false, err
 	}
-	switch v := m.val.(type) {
+	switch v := m.Value.(type) {
 	case bool:
 		return p, v, nil
 	case json.Number:
@@ -99,7 +99,7 @@ func projectionField(m member) (Path, bool, error) {
 			return p, v == "1", nil
 		}
 	}
-	return nil, false, invalid("projection of %.64q must be 1 or 0", m.key)
+	return nil, false, invalid("projection of %.64q must be 1 or 0", m.Key)
 }
 
 func noIndexSegments(p Path) error {

@@ -42,13 +42,13 @@ func parseSortValue(v any) ([]SortKey, error) {
 	}
 	keys := make([]SortKey, 0, len(obj))
 	for _, m := range obj {
-		p, err := ParsePath(m.key)
+		p, err := ParsePath(m.Key)
 		if err != nil {
 			return nil, err
 		}
-		n, _ := m.val.(json.Number)
+		n, _ := m.Value.(json.Number)
 		if n != "1" && n != "-1" {
-			return nil, invalid("sort direction of %.64q must be 1 or -1", m.key)
+			return nil, invalid("sort direction of %.64q must be 1 or -1", m.Key)
 		}
 		keys = append(keys, SortKey{Path: p, Desc: n == "-1"})
 	}

@@ -142,10 +142,10 @@ func checkValue(v any) error {
 		}
 	case object:
 		for _, m := range t {
-			if err := checkValue(m.key); err != nil {
+			if err := checkValue(m.Key); err != nil {
 				return err
 			}
-			if err := checkValue(m.val); err != nil {
+			if err := checkValue(m.Value); err != nil {
 				return err
 			}
 		}

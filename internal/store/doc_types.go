@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"rampart.dev/rampart/internal/acl"
@@ -161,7 +163,33 @@ func (c Collection) Validate() error {
 	if c.Priority < 0 || c.Priority > 9 {
 		return errs.E(errs.InvalidArgument, "priority must be 0 to 9")
 	}
+	if err := fieldList("encrypted_fields", c.EncryptedFields); err != nil {
+		return err
+	}
+	if err := fieldList("searchable_fields", c.SearchableFields); err != nil {
+		return err
+	}
+	for _, f := range c.SearchableFields {
+		if !slices.Contains(c.EncryptedFields, f) {
+			return errs.E(errs.InvalidArgument, "searchable field %q must also be encrypted", f)
+		}
+	}
 	return c.CreateACL.Validate()
+}
+
+// maxFieldList bounds the encrypted and searchable field lists.
+const maxFieldList = 64
+
+func fieldList(name string, fields []string) error {
+	if len(fields) > maxFieldList {
+		return errs.E(errs.InvalidArgument, "%s holds at most %d fields", name, maxFieldList)
+	}
+	for _, f := range fields {
+		if _, err := query.ParsePath(f); err != nil || strings.HasPrefix(f, "_") {
+			return errs.E(errs.InvalidArgument, "%s: %.64q is not a non-reserved field path", name, f)
+		}
+	}
+	return nil
 }
 
 // Index is an expression index over one or more JSON paths of a collection.
@@ -177,11 +205,20 @@ const MaxIndexFields = 8
 
 // Validate checks the index name and fields.
 func (ix Index) Validate() error {
-	if !validName(ix.Name, 48) {
-		return errs.E(errs.InvalidArgument, "index name must be 1-48 letters, digits or '_', starting with a letter")
+	if err := ValidIndexName(ix.Name); err != nil {
+		return err
 	}
 	if len(ix.Fields) == 0 || len(ix.Fields) > MaxIndexFields {
 		return errs.E(errs.InvalidArgument, "an index has 1 to %d fields", MaxIndexFields)
+	}
+	return nil
+}
+
+// ValidIndexName checks an index name: a letter, then up to 47 letters,
+// digits, '_' or '-'.
+func ValidIndexName(name string) error {
+	if !validName(name, 48) {
+		return errs.E(errs.InvalidArgument, "index name must be 1-48 letters, digits, '_' or '-', starting with a letter")
 	}
 	return nil
 }

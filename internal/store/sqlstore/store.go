@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"rampart.dev/rampart/internal/hlc"
@@ -52,6 +53,7 @@ type Store struct {
 	stmts  map[string]string
 
 	closeOnce sync.Once
+	closed    atomic.Bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -111,6 +113,7 @@ func (s *Store) Poke() {
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
+		s.closed.Store(true)
 		s.commit.close()
 		if s.cfg.Close != nil {
 			err = s.cfg.Close()
@@ -148,6 +151,9 @@ func notFound(err error) error {
 func (s *Store) wrap(op string, err error) error {
 	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrExists) {
 		return err
+	}
+	if s.closed.Load() {
+		return store.ErrClosed
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -228,9 +228,6 @@ type scenario struct {
 	status int
 	code   errs.Code // "" for a success
 	check  func(t *testing.T, r result)
-	// known names a reported, unfixed bug outside this package; the row is
-	// skipped with that reason so the suite stays green until it is fixed.
-	known string
 }
 
 type result struct {
@@ -315,9 +312,6 @@ func (f *fixture) run(t *testing.T, rows []scenario) {
 		}
 		seen[sc.name] = true
 		t.Run(sc.name, func(t *testing.T) {
-			if sc.known != "" {
-				t.Skip("known bug: " + sc.known)
-			}
 			keys := affected(sc.method, sc.path)
 			before := f.state(t, keys...)
 			// Deferred, so a row that fails on its status still reports

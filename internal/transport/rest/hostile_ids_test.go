@@ -1,9 +1,16 @@
 package rest_test
 
 import (
+	"database/sql"
+	"path/filepath"
 	"testing"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"rampart.dev/rampart/internal/app"
 	"rampart.dev/rampart/internal/apptest"
+	"rampart.dev/rampart/internal/config"
 	"rampart.dev/rampart/internal/errs"
 )
 
@@ -40,9 +47,10 @@ func (f *fixture) requestIDs(t *testing.T) {
 	}
 }
 
-// TestHostileInternalError closes the store under a running node: the
-// failure that follows is internal, and the caller sees only "internal
-// error" and the request id.
+// TestHostileInternalError breaks the database under a running node: a
+// dropped table makes queries fail inside the engine, which is internal, and
+// the caller sees only "internal error" and the request id. A closed store
+// afterwards answers unavailable.
 func TestHostileInternalError(t *testing.T) {
 	for _, e := range apptest.Engines {
 		t.Run(string(e), func(t *testing.T) {
@@ -53,38 +61,49 @@ func TestHostileInternalError(t *testing.T) {
 			if r := c.Public("POST", docsPath, map[string]any{"_id": "doc", "title": "x"}); r.Status != 201 {
 				t.Fatalf("insert: %d %s", r.Status, r.Body)
 			}
+			dropTable(t, h, "doc_acl")
+			for _, path := range []string{collPath + "/query", collPath + "/count"} {
+				expectCode(t, c.Public("POST", path, nil), errs.Internal)
+			}
 			if err := h.Node.Store().Close(); err != nil {
 				t.Fatalf("close store: %v", err)
 			}
-			internal := 0
-			for _, call := range []struct{ method, path string }{
-				{"GET", docsPath + "/doc"},
-				{"POST", collPath + "/query"},
-				{"POST", collPath + "/count"},
-			} {
-				r := c.Public(call.method, call.path, nil)
-				res := result{status: r.Status, header: r.Header, body: r.Body}
-				var env struct {
-					Error struct {
-						Code, Message, ID string
-					}
-				}
-				r.JSON(&env)
-				res.err.Code, res.err.Message, res.err.ID = env.Error.Code, env.Error.Message, env.Error.ID
-				switch errs.Code(res.err.Code) {
-				case errs.Internal:
-					internal++
-					checkError(t, res, errs.Internal)
-				case errs.Unavailable:
-					// A closed store may say so; that is typed too.
-					checkError(t, res, errs.Unavailable)
-				default:
-					t.Fatalf("%s %s on a closed store: %d %s", call.method, call.path, r.Status, r.Body)
-				}
-			}
-			if internal == 0 {
-				t.Fatalf("a closed store provoked no internal error")
-			}
+			expectCode(t, c.Public("GET", docsPath+"/doc", nil), errs.Unavailable)
 		})
+	}
+}
+
+func expectCode(t *testing.T, r apptest.Response, code errs.Code) {
+	t.Helper()
+	res := result{status: r.Status, header: r.Header, body: r.Body}
+	var env struct {
+		Error struct {
+			Code, Message, ID string
+		}
+	}
+	r.JSON(&env)
+	res.err.Code, res.err.Message, res.err.ID = env.Error.Code, env.Error.Message, env.Error.ID
+	if errs.Code(res.err.Code) != code {
+		t.Fatalf("got %d %s, want code %s", r.Status, r.Body, code)
+	}
+	checkError(t, res, code)
+}
+
+// dropTable removes a table behind the node's back.
+func dropTable(t *testing.T, h *apptest.Harness, table string) {
+	t.Helper()
+	driver, dsn := "sqlite", "file:"+filepath.Join(h.Cfg.Data, app.DatabaseFile)
+	if h.Cfg.Database.Driver == config.DriverPostgres {
+		pg := h.Cfg.Database.Postgres
+		driver, dsn = "pgx", pg.URL
+		table = pg.Schema + "." + table
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("DROP TABLE " + table); err != nil {
+		t.Fatalf("drop %s: %v", table, err)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"testing"
 
+	"rampart.dev/rampart/internal/acl"
 	"rampart.dev/rampart/internal/errs"
+	"rampart.dev/rampart/internal/store"
 )
 
 // injections are SQL fragments aimed at both engines' quoting rules.
@@ -76,10 +78,20 @@ func injectionRows(f *fixture) []scenario {
 		bad(n+"role member", "admin", true, "PUT", "/api/v1/roles/"+f.roleID+"/members", js(map[string]any{"members": []string{s}}))
 		bad(n+"create username", "admin", true, "POST", "/api/v1/users", js(map[string]any{"username": s, "password": "long-enough-pw"}))
 		bad(n+"list after", "admin", true, "GET", "/api/v1/users?after="+url.QueryEscape(s), nil)
+		// A name that fits the grammar is simply not there; one that does
+		// not is refused before any lookup.
+		idStatus, idCode := 404, errs.NotFound
+		if !acl.ValidPrincipalID(s) {
+			idStatus, idCode = 400, errs.InvalidArgument
+		}
+		ixStatus, ixCode := 404, errs.NotFound
+		if store.ValidIndexName(s) != nil {
+			ixStatus, ixCode = 400, errs.InvalidArgument
+		}
 		rows = append(rows,
-			scenario{name: n + "drop index", as: "admin", admin: true, method: "DELETE", path: collPath + "/indexes/" + seg, status: 404, code: errs.NotFound},
-			scenario{name: n + "user id", as: "admin", admin: true, method: "GET", path: "/api/v1/users/" + seg, status: 404, code: errs.NotFound},
-			scenario{name: n + "role id", as: "admin", admin: true, method: "GET", path: "/api/v1/roles/" + seg, status: 404, code: errs.NotFound},
+			scenario{name: n + "drop index", as: "admin", admin: true, method: "DELETE", path: collPath + "/indexes/" + seg, status: ixStatus, code: ixCode},
+			scenario{name: n + "user id", as: "admin", admin: true, method: "GET", path: "/api/v1/users/" + seg, status: idStatus, code: idCode},
+			scenario{name: n + "role id", as: "admin", admin: true, method: "GET", path: "/api/v1/roles/" + seg, status: idStatus, code: idCode},
 			scenario{name: n + "login username", method: "POST", path: "/api/v1/auth/login",
 				body: js(map[string]string{"username": s, "password": userPw}), status: 401, code: errs.Unauthenticated},
 			scenario{name: n + "login password", method: "POST", path: "/api/v1/auth/login",
