@@ -7,11 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	mrand "math/rand/v2"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -21,7 +23,8 @@ import (
 type options struct {
 	server, admin, ca        string
 	adminUser, adminPassword string
-	clients, users, runs     int
+	clients                  []int
+	users, runs              int
 	duration, warmup         time.Duration
 	scenarios                []string
 	engine                   string
@@ -30,6 +33,7 @@ type options struct {
 	cpuProfile               string
 	blockProfile             string
 	serverPID                int
+	tsv                      string
 }
 
 func parseFlags(args []string) (options, error) {
@@ -39,8 +43,9 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.admin, "admin", "https://127.0.0.1:8444", "admin listener URL")
 	fs.StringVar(&o.ca, "ca", "", "CA certificate to trust (the server's <data>/tls/ca.crt)")
 	fs.StringVar(&o.adminUser, "admin-user", envOr("BENCH_ADMIN_USER", "admin"), "admin username (or BENCH_ADMIN_USER)")
-	fs.StringVar(&o.adminPassword, "admin-password", os.Getenv("BENCH_ADMIN_PASSWORD"), "admin password (better: BENCH_ADMIN_PASSWORD)")
-	fs.IntVar(&o.clients, "clients", 64, "concurrent clients, one connection each")
+	// No env default here: flag help would print it.
+	fs.StringVar(&o.adminPassword, "admin-password", "", "admin password (better: BENCH_ADMIN_PASSWORD, which keeps it out of ps)")
+	clients := fs.String("clients", "64", "concurrent clients, one connection each; a comma list measures each count")
 	fs.IntVar(&o.users, "users", 8, "distinct users the clients sign in as (round robin)")
 	fs.IntVar(&o.runs, "runs", 1, "measured runs per scenario; with more than one a median row follows")
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measured time per run")
@@ -52,6 +57,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.inProcess, "inprocess", "", "instead of -server/-admin, run a node inside the bench on this data directory "+
 		"(SQLite; for profiling together with -cpuprofile)")
 	fs.IntVar(&o.serverPID, "server-pid", 0, "process id of the server, to report its CPU time per request (Linux, same host)")
+	fs.StringVar(&o.tsv, "tsv", "", "also append the table, tab-separated, to this file (header only when new)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to the file")
 	fs.StringVar(&o.blockProfile, "blockprofile", "", "write a profile of where goroutines of this process waited (block and mutex) to FILE.block and FILE.mutex")
 	fs.Usage = func() {
@@ -65,6 +71,9 @@ func parseFlags(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	if o.adminPassword == "" {
+		o.adminPassword = os.Getenv("BENCH_ADMIN_PASSWORD")
+	}
 	if *scen == "all" {
 		for _, s := range scenarios {
 			o.scenarios = append(o.scenarios, s.name)
@@ -77,9 +86,16 @@ func parseFlags(args []string) (options, error) {
 			o.scenarios = append(o.scenarios, strings.TrimSpace(name))
 		}
 	}
+	for _, c := range strings.Split(*clients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 {
+			return o, fmt.Errorf("-clients: %q is not a positive number", c)
+		}
+		o.clients = append(o.clients, n)
+	}
 	switch {
-	case o.clients < 1 || o.users < 1 || o.runs < 1 || o.docs < 1 || o.results < 1:
-		return o, errors.New("-clients, -users, -runs, -docs and -results must be positive")
+	case o.users < 1 || o.runs < 1 || o.docs < 1 || o.results < 1:
+		return o, errors.New("-users, -runs, -docs and -results must be positive")
 	case o.duration <= 0 || o.warmup < 0:
 		return o, errors.New("-duration must be positive and -warmup not negative")
 	case o.inProcess == "" && o.adminPassword == "":
@@ -134,50 +150,57 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err := makeUsers(ctx, e, o.users); err != nil {
 		return err
 	}
-	logf("run %s: %d clients over HTTP/1.1 keep-alive (one TLS connection each), %d users, %v per run after %v warm-up, GOMAXPROCS %d here",
+	logf("run %s: %v clients over HTTP/1.1 keep-alive (one TLS connection each), %d users, %v per run after %v warm-up, GOMAXPROCS %d here",
 		e.run, o.clients, o.users, o.duration, o.warmup, runtime.GOMAXPROCS(0))
 
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfiles, err := startProfiles(o)
+	if err != nil {
+		return err
 	}
-
-	if o.blockProfile != "" {
-		runtime.SetBlockProfileRate(int(time.Microsecond))
-		runtime.SetMutexProfileFraction(10)
-		defer writeProfiles(o.blockProfile)
-	}
+	defer stopProfiles()
 
 	var rows []result
 	for _, name := range o.scenarios {
-		s, _ := findScenario(name)
-		logf("%s: setting up", name)
-		fn, err := s.setup(ctx, e)
+		r, err := runScenario(ctx, o, e, name)
 		if err != nil {
-			return fmt.Errorf("%s setup: %w", name, err)
+			return err
 		}
+		rows = append(rows, r...)
+	}
+	table := cells(rows)
+	printTable(out, table)
+	if o.tsv != "" {
+		return appendTSV(o.tsv, table)
+	}
+	return nil
+}
+
+// runScenario sets a scenario up once, then measures it o.runs times for
+// every client count, each followed by its median.
+func runScenario(ctx context.Context, o options, e *env, name string) ([]result, error) {
+	s, _ := findScenario(name)
+	e.logf("%s: setting up", name)
+	fn, err := s.setup(ctx, e)
+	if err != nil {
+		return nil, fmt.Errorf("%s setup: %w", name, err)
+	}
+	var rows []result
+	for _, clients := range o.clients {
 		var runs []result
 		for i := range o.runs {
-			workers, err := newWorkers(ctx, e, o.clients)
+			workers, err := newWorkers(ctx, e, clients)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			logf("%s: run %d of %d", name, i+1, o.runs)
+			e.logf("%s: %d clients, run %d of %d", name, clients, i+1, o.runs)
 			r := measure(ctx, workers, fn, o.warmup, o.duration, o.serverPID)
 			closeWorkers(workers)
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return nil, ctx.Err()
 			}
 			r.scenario, r.engine, r.run = name, o.engine, fmt.Sprint(i+1)
 			if r.firstErr != nil {
-				logf("%s run %d: %d errors, first: %v", name, i+1, r.errs, r.firstErr)
+				e.logf("%s run %d: %d errors, first: %v", name, i+1, r.errs, r.firstErr)
 			}
 			runs = append(runs, r)
 		}
@@ -186,8 +209,34 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			rows = append(rows, median(runs))
 		}
 	}
-	printTable(out, rows)
-	return nil
+	return rows, nil
+}
+
+// startProfiles turns on the profiles asked for; the returned function
+// writes them out.
+func startProfiles(o options) (func(), error) {
+	var stops []func()
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+	}
+	if o.blockProfile != "" {
+		runtime.SetBlockProfileRate(int(time.Microsecond))
+		runtime.SetMutexProfileFraction(10)
+		stops = append(stops, func() { writeProfiles(o.blockProfile) })
+	}
+	return func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}, nil
 }
 
 func writeProfiles(base string) {
@@ -243,36 +292,69 @@ func closeWorkers(workers []*worker) {
 	}
 }
 
-func printTable(out io.Writer, rows []result) {
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tengine\trun\tclients\trequests\terrors\treq/s\tp50\tp99\tmax\tsrv cores\tsrv µs/req\tbench µs/req\tload\ttarget\t")
+var tableHeader = []string{"scenario", "engine", "run", "clients", "requests", "errors", "req/s",
+	"p50", "p99", "max", "srv cores", "srv µs/req", "bench µs/req", "load", "target"}
+
+// cells renders the rows as table cells, header first.
+func cells(rows []result) [][]string {
+	out := [][]string{tableHeader}
 	for _, r := range rows {
 		s, _ := findScenario(r.scenario)
 		goal, met := s.target(r)
 		verdict := "met"
-		if !met {
+		// A run with errors, or in which nothing completed, meets nothing.
+		if !met || r.ok == 0 || r.errs > 0 {
 			verdict = "MISSED"
 		}
-		srvCores, srvPer := "-", "-"
-		if r.cpu.serverOK {
-			srvCores = fmt.Sprintf("%.2f", r.cpu.server.Seconds()/r.elapsed.Seconds())
-			srvPer = perRequest(r.cpu.server, r.ok)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s %s\t\n",
-			r.scenario, r.engine, r.run, r.clients, r.ok+r.errs, r.errs, r.rate(),
-			ms(r.p50), ms(r.p99), ms(r.max), srvCores, srvPer, perRequest(r.cpu.bench, r.ok), r.load, goal, verdict)
+		out = append(out, []string{
+			r.scenario, r.engine, r.run, strconv.Itoa(r.clients), strconv.Itoa(r.ok + r.errs), strconv.Itoa(r.errs),
+			num(r.rate(), 0), ms(r.p50), ms(r.p99), ms(r.max),
+			num(r.srvCores, 2), num(r.srvPerReq, 0), num(r.benchPerReq, 0), num(r.load, 1), goal + " " + verdict,
+		})
+	}
+	return out
+}
+
+func printTable(out io.Writer, table [][]string) {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, row := range table {
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 	}
 	tw.Flush()
 }
 
-func perRequest(cpu time.Duration, n int) string {
-	if n == 0 {
+// appendTSV adds the rows to a tab-separated file, with the header only
+// when the file is new, so several invocations build one table.
+func appendTSV(path string, table [][]string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	info, err := f.Stat()
+	if err == nil && info.Size() > 0 {
+		table = table[1:]
+	}
+	for _, row := range table {
+		if _, err := fmt.Fprintln(f, strings.Join(row, "\t")); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
+
+// num prints v with the given decimals, or "-" when it is unknown.
+func num(v float64, decimals int) string {
+	if math.IsNaN(v) {
 		return "-"
 	}
-	return fmt.Sprintf("%.0f", float64(cpu.Microseconds())/float64(n))
+	return strconv.FormatFloat(v, 'f', decimals, 64)
 }
 
 func ms(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
 	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -40,6 +41,25 @@ type result struct {
 	firstErr         error
 	cpu              cpuSample // used inside the window
 	load             float64   // host load average at the end
+	// Derived from cpu, or picked one by one in a median row.
+	srvCores, srvPerReq, benchPerReq float64
+}
+
+// derive fills the CPU figures; per-request ones are in microseconds and
+// NaN when nothing succeeded.
+func (r *result) derive() {
+	perReq := func(d time.Duration) float64 {
+		if r.ok == 0 {
+			return math.NaN()
+		}
+		return float64(d.Microseconds()) / float64(r.ok)
+	}
+	r.srvCores, r.srvPerReq = math.NaN(), math.NaN()
+	if r.cpu.serverOK {
+		r.srvCores = r.cpu.server.Seconds() / r.elapsed.Seconds()
+		r.srvPerReq = perReq(r.cpu.server)
+	}
+	r.benchPerReq = perReq(r.cpu.bench)
 }
 
 func (r result) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -95,6 +115,7 @@ func measure(ctx context.Context, workers []*worker, fn op, warmup, duration tim
 		}
 	}
 	r.p50, r.p99, r.max = all.quantile(0.50), all.quantile(0.99), all.max
+	r.derive()
 	return r
 }
 
@@ -123,9 +144,11 @@ func median(runs []result) result {
 	m.p50 = time.Duration(pick(func(r result) float64 { return float64(r.p50) }))
 	m.p99 = time.Duration(pick(func(r result) float64 { return float64(r.p99) }))
 	m.max = time.Duration(pick(func(r result) float64 { return float64(r.max) }))
-	m.cpu.bench = time.Duration(pick(func(r result) float64 { return float64(r.cpu.bench) }))
-	m.cpu.server = time.Duration(pick(func(r result) float64 { return float64(r.cpu.server) }))
+	m.srvCores = pick(func(r result) float64 { return r.srvCores })
+	m.srvPerReq = pick(func(r result) float64 { return r.srvPerReq })
+	m.benchPerReq = pick(func(r result) float64 { return r.benchPerReq })
 	m.load = pick(func(r result) float64 { return r.load })
+	m.cpu = cpuSample{}
 	m.firstErr = nil
 	return m
 }

@@ -37,7 +37,6 @@ func TestCrashKeepsAcknowledgedInserts(t *testing.T) {
 	var acked []string
 	for cycle := 1; cycle <= 3; cycle++ {
 		srv := startOn(t, data)
-		srv.waitReady("/readyz")
 		tok := srv.login(username, password)
 		checkPresent(t, srv, tok, acked)
 		got := insertUntilKilled(t, srv, tok)
@@ -46,7 +45,6 @@ func TestCrashKeepsAcknowledgedInserts(t *testing.T) {
 	}
 
 	srv := startOn(t, data)
-	srv.waitReady("/readyz")
 	checkPresent(t, srv, srv.login(username, password), acked)
 	if err := srv.stop(syscall.SIGTERM); err != nil {
 		t.Fatalf("server did not stop cleanly: %v\n%s", err, srv.log())

@@ -168,12 +168,24 @@ func startServer(t *testing.T, dir, caFile, public, admin string, args ...string
 	return s
 }
 
-// startOn starts a server on fresh loopback ports over data.
+// startOn starts a server on fresh loopback ports over data and waits
+// until it is ready. A port taken between freeAddr and the server's bind
+// just means another try.
 func startOn(t *testing.T, data string) *server {
 	t.Helper()
-	pub, adm := freeAddr(t), freeAddr(t)
-	return startServer(t, "", filepath.Join(data, "tls", "ca.crt"), pub, adm,
-		"--data", data, "--listen", pub, "--admin-listen", adm)
+	for attempt := 1; ; attempt++ {
+		pub, adm := freeAddr(t), freeAddr(t)
+		s := startServer(t, "", filepath.Join(data, "tls", "ca.crt"), pub, adm,
+			"--data", data, "--listen", pub, "--admin-listen", adm)
+		err := s.ready("/readyz")
+		if err == nil {
+			return s
+		}
+		if attempt < 3 && strings.Contains(s.log(), "address already in use") {
+			continue
+		}
+		t.Fatal(err)
+	}
 }
 
 // log returns what the server printed so far.
@@ -182,19 +194,18 @@ func (s *server) log() string {
 	return string(b)
 }
 
-// waitReady polls path over HTTPS until it answers 200, trusting the
-// server's CA as soon as it has been written.
-func (s *server) waitReady(path string) {
-	s.t.Helper()
+// ready polls path over HTTPS until it answers 200, trusting the server's
+// CA as soon as it has been written.
+func (s *server) ready(path string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
 		case <-s.exited:
-			s.t.Fatalf("server exited before it was ready (%v):\n%s", s.waitErr, s.log())
+			return fmt.Errorf("server exited before it was ready (%v):\n%s", s.waitErr, s.log())
 		default:
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("server not ready after 30s:\n%s", s.log())
+			return fmt.Errorf("server not ready after 30s:\n%s", s.log())
 		}
 		if s.client == nil {
 			s.client = httpsClient(s.caFile)
@@ -204,7 +215,7 @@ func (s *server) waitReady(path string) {
 				io.Copy(io.Discard, res.Body)
 				res.Body.Close()
 				if res.StatusCode == http.StatusOK {
-					return
+					return nil
 				}
 			}
 		}
