@@ -14,16 +14,16 @@ import (
 
 // Get returns the current version of a document.
 func (s *Store) Get(ctx context.Context, coll, id string) (store.Doc, error) {
-	return s.getDoc(ctx, s.read, coll, id, false)
+	return s.getDoc(s.reader(ctx), coll, id, false)
 }
 
-func (s *Store) getDoc(ctx context.Context, q queryer, coll, id string, lock bool) (store.Doc, error) {
+func (s *Store) getDoc(c conn, coll, id string, lock bool) (store.Doc, error) {
 	stmt := `SELECT body FROM documents WHERE collection = ? AND id = ?`
 	if lock && s.d == query.Postgres {
 		stmt += ` FOR UPDATE`
 	}
 	var body []byte
-	if err := q.QueryRowContext(ctx, s.sql(stmt), coll, id).Scan(&body); err != nil {
+	if err := c.row(stmt, coll, id).Scan(&body); err != nil {
 		return store.Doc{}, s.wrap("get document", notFound(err))
 	}
 	return store.DecodeDoc(coll, body)
@@ -48,7 +48,7 @@ func (s *Store) Tombstone(ctx context.Context, coll, id string) (store.Doc, erro
 
 func (s *Store) historyDoc(ctx context.Context, coll, id, stmt string, args ...any) (store.Doc, error) {
 	var body []byte
-	err := s.read.QueryRowContext(ctx, s.sql(stmt), append([]any{coll, id}, args...)...).Scan(&body)
+	err := s.reader(ctx).row(stmt, append([]any{coll, id}, args...)...).Scan(&body)
 	if err != nil {
 		return store.Doc{}, s.wrap("get history", notFound(err))
 	}
@@ -182,7 +182,7 @@ func (s *Store) Changes(ctx context.Context, coll string, after int64, limit int
 		stmt += ` AND collection = ?`
 		args = append(args, coll)
 	}
-	rows, err := s.read.QueryContext(ctx, s.sql(stmt+` ORDER BY seq LIMIT ?`), append(args, limit)...)
+	rows, err := s.reader(ctx).rows(stmt+` ORDER BY seq LIMIT ?`, append(args, limit)...)
 	out, err := collect(rows, err, func(r *sql.Rows) (store.Change, error) {
 		var c store.Change
 		var hlcv, at int64
@@ -196,18 +196,36 @@ func (s *Store) Changes(ctx context.Context, coll string, after int64, limit int
 // LastSeq is the highest committed change-log sequence.
 func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM changes`).Scan(&n)
+	err := s.reader(ctx).row(`SELECT COALESCE(MAX(seq), 0) FROM changes`).Scan(&n)
 	return n, s.wrap("last seq", err)
 }
 
 // Collection returns a collection's settings.
 func (s *Store) Collection(ctx context.Context, name string) (store.Collection, error) {
-	return s.collection(ctx, s.read, name)
+	return s.collection(s.reader(ctx), name)
 }
 
-func (s *Store) collection(ctx context.Context, q queryer, name string) (store.Collection, error) {
+// collection reads through the cache unless c is a transaction that has
+// changed collections itself and must see its own writes.
+func (s *Store) collection(c conn, name string) (store.Collection, error) {
+	if t, ok := c.(*tx); ok && t.wroteCollections {
+		return s.loadCollection(c, name)
+	}
+	now := time.Now()
+	if col, _, ok := s.colls.get(name, now); ok {
+		return col, nil
+	}
+	_, gen, _ := s.colls.get(name, now)
+	col, err := s.loadCollection(c, name)
+	if err == nil {
+		s.colls.put(name, col, gen, now)
+	}
+	return col, err
+}
+
+func (s *Store) loadCollection(c conn, name string) (store.Collection, error) {
 	var raw []byte
-	err := q.QueryRowContext(ctx, s.sql(`SELECT settings FROM collections WHERE name = ?`), name).Scan(&raw)
+	err := c.row(`SELECT settings FROM collections WHERE name = ?`, name).Scan(&raw)
 	if err != nil {
 		return store.Collection{}, s.wrap("get collection", notFound(err))
 	}
@@ -223,7 +241,7 @@ func (s *Store) Collections(ctx context.Context) ([]store.Collection, error) {
 
 // Indexes lists a collection's indexes by name.
 func (s *Store) Indexes(ctx context.Context, coll string) ([]store.Index, error) {
-	rows, err := s.read.QueryContext(ctx, s.sql(`SELECT spec FROM indexes WHERE collection = ? ORDER BY name`), coll)
+	rows, err := s.reader(ctx).rows(`SELECT spec FROM indexes WHERE collection = ? ORDER BY name`, coll)
 	out, err := collect(rows, err, scanJSON[store.Index])
 	for i := range out {
 		out[i].Collection = coll

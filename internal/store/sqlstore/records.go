@@ -13,26 +13,24 @@ const recordCols = `kind, id, owner, data, expires, updated`
 
 // Record returns one record.
 func (s *Store) Record(ctx context.Context, kind, id string) (store.Record, error) {
-	return s.record(ctx, s.read, kind, id, false)
+	return s.record(s.reader(ctx), kind, id, false)
 }
 
-func (s *Store) record(ctx context.Context, q queryer, kind, id string, lock bool) (store.Record, error) {
+func (s *Store) record(c conn, kind, id string, lock bool) (store.Record, error) {
 	stmt := `SELECT ` + recordCols + ` FROM records WHERE kind = ? AND id = ?`
 	if lock && s.d == query.Postgres {
 		stmt += ` FOR UPDATE`
 	}
-	r, err := scanRecord(q.QueryRowContext(ctx, s.sql(stmt), kind, id))
+	r, err := scanRecord(c.row(stmt, kind, id))
 	return r, s.wrap("get record", notFound(err))
 }
 
 // Records lists the records of kind owned by owner.
 func (s *Store) Records(ctx context.Context, kind, owner string) ([]store.Record, error) {
-	rows, err := s.read.QueryContext(ctx, s.sql(`SELECT `+recordCols+` FROM records WHERE kind = ? AND owner = ? ORDER BY id`), kind, owner)
+	rows, err := s.reader(ctx).rows(`SELECT `+recordCols+` FROM records WHERE kind = ? AND owner = ? ORDER BY id`, kind, owner)
 	out, err := collect(rows, err, func(r *sql.Rows) (store.Record, error) { return scanRecord(r) })
 	return out, s.wrap("list records", err)
 }
-
-type scanner interface{ Scan(dest ...any) error }
 
 func scanRecord(sc scanner) (store.Record, error) {
 	var r store.Record
@@ -59,7 +57,7 @@ func fromNanos(n int64) time.Time {
 }
 
 func (t *tx) Record(kind, id string) (store.Record, error) {
-	return t.s.record(t.ctx, t.tx, kind, id, true)
+	return t.s.record(t, kind, id, true)
 }
 
 func (t *tx) PutRecord(r store.Record) error {
@@ -67,9 +65,9 @@ func (t *tx) PutRecord(r store.Record) error {
 	if r.Data == nil {
 		r.Data = []byte{}
 	}
-	_, err := t.tx.ExecContext(t.ctx, t.s.sql(`INSERT INTO records (`+recordCols+`) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := t.exec(`INSERT INTO records (`+recordCols+`) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (kind, id) DO UPDATE SET owner = excluded.owner, data = excluded.data,
-		expires = excluded.expires, updated = excluded.updated`),
+		expires = excluded.expires, updated = excluded.updated`,
 		r.Kind, r.ID, r.Owner, r.Data, toNanos(r.Expires), toNanos(r.Updated))
 	return t.s.wrap("put record", err)
 }
@@ -91,7 +89,7 @@ func (t *tx) UpdateRecord(kind, id string, fn func(store.Record) (store.Record, 
 }
 
 func (t *tx) DeleteRecord(kind, id string) error {
-	res, err := t.tx.ExecContext(t.ctx, t.s.sql(`DELETE FROM records WHERE kind = ? AND id = ?`), kind, id)
+	res, err := t.exec(`DELETE FROM records WHERE kind = ? AND id = ?`, kind, id)
 	return t.s.wrap("delete record", affected(res, err))
 }
 

@@ -49,8 +49,13 @@ type Store struct {
 	sigMu   sync.Mutex
 	changed chan struct{}
 
-	stmtMu sync.Mutex
-	stmts  map[string]string
+	stmtMu  sync.Mutex
+	stmts   map[string]string
+	prep    sync.Map // stmtKey -> *sql.Stmt
+	pending sync.Map // writer statements to prepare between batches
+
+	colls        collCache
+	collsChanged atomic.Bool // a write since the last commit touched collections
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -76,7 +81,11 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		stmts:   map[string]string{},
 	}
 	s.commit = newCommitter(cfg.Write, cfg.Begin, cfg.MaxBatch, func() {
-		s.Poke()
+		s.preparePending()
+		if s.collsChanged.Swap(false) {
+			s.colls.clear()
+		}
+		s.signal()
 		if cfg.OnCommit != nil {
 			cfg.OnCommit()
 		}
@@ -101,8 +110,14 @@ func (s *Store) Changed() <-chan struct{} {
 	return s.changed
 }
 
-// Poke wakes every Changed waiter.
+// Poke tells the store another node committed: it drops cached settings
+// and wakes every Changed waiter.
 func (s *Store) Poke() {
+	s.colls.clear()
+	s.signal()
+}
+
+func (s *Store) signal() {
 	s.sigMu.Lock()
 	defer s.sigMu.Unlock()
 	close(s.changed)
@@ -115,6 +130,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
 		s.commit.close()
+		s.closeStatements()
 		if s.cfg.Close != nil {
 			err = s.cfg.Close()
 		}
@@ -132,12 +148,6 @@ func (s *Store) sql(stmt string) string {
 		s.stmts[stmt] = out
 	}
 	return out
-}
-
-// queryer is what reads need from a pool or a transaction.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // notFound turns sql.ErrNoRows into the store's sentinel.

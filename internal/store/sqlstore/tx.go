@@ -19,13 +19,12 @@ type tx struct {
 	s   *Store
 	ctx context.Context
 	tx  *sql.Tx
+	// wroteCollections makes collection reads skip the cache, which holds
+	// only committed settings.
+	wroteCollections bool
 }
 
 var _ store.Tx = (*tx)(nil)
-
-func (t *tx) exec(stmt string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx, t.s.sql(stmt), args...)
-}
 
 // guarded runs a statement that may fail on a constraint. PostgreSQL aborts
 // the whole transaction on any error, so there it runs under a savepoint that
@@ -48,7 +47,7 @@ func (t *tx) guarded(fn func() error) error {
 }
 
 func (t *tx) Get(coll, id string) (store.Doc, error) {
-	return t.s.getDoc(t.ctx, t.tx, coll, id, true)
+	return t.s.getDoc(t, coll, id, true)
 }
 
 func (t *tx) Insert(d store.Doc) (store.Doc, error) {
@@ -233,7 +232,7 @@ func (t *tx) logChange(c store.Collection, id string, op store.Op, version int64
 }
 
 func (t *tx) Collection(name string) (store.Collection, error) {
-	return t.s.collection(t.ctx, t.tx, name)
+	return t.s.collection(t, name)
 }
 
 func (t *tx) PutCollection(c store.Collection) error {
@@ -243,6 +242,8 @@ func (t *tx) PutCollection(c store.Collection) error {
 	if c.Created.IsZero() {
 		c.Created = t.s.now().UTC()
 	}
+	t.wroteCollections = true
+	t.s.collsChanged.Store(true)
 	raw, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -304,13 +305,19 @@ func (t *tx) indexDDL(ix store.Index, phys string) string {
 		}
 		b.S("(", query.IndexExpr(t.s.d, "body", p), ")")
 	}
+	if !ix.Unique {
+		// Every page is ordered by id last; with id in the index an
+		// equality filter reads rows already in page order, where SQLite
+		// would otherwise walk the whole collection by primary key.
+		b.S(", id")
+	}
 	b.S(") WHERE collection = ").Literal(ix.Collection)
 	return b.SQL()
 }
 
 func (t *tx) DropIndex(coll, name string) error {
 	var phys string
-	err := t.tx.QueryRowContext(t.ctx, t.s.sql(`SELECT physical FROM indexes WHERE collection = ? AND name = ?`), coll, name).Scan(&phys)
+	err := t.row(`SELECT physical FROM indexes WHERE collection = ? AND name = ?`, coll, name).Scan(&phys)
 	if err != nil {
 		return t.s.wrap("drop index", notFound(err))
 	}

@@ -252,3 +252,43 @@ func testNoLostUpdates(t *testing.T, s store.Store) {
 		t.Fatalf("counter = %+v, %v; want n=%d at version %d", d, err, writers, writers+1)
 	}
 }
+
+// testSettingsChange: a write right after a settings change follows the new
+// settings, however the engine caches them.
+func testSettingsChange(t *testing.T, s store.Store) {
+	c := mustCollection(t, s, "c")
+	insert(t, s, newDoc("c", "d", map[string]any{"v": 1}, "alice"))
+	touch := func() {
+		t.Helper()
+		if _, err := update(t, s, "c", "d", func(cur store.Doc) (store.Doc, error) { return cur, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	touch() // v2; v1 kept
+	c.History = false
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.PutCollection(c) }); err != nil {
+		t.Fatal(err)
+	}
+	touch() // v3; v2 must not be kept
+	if _, err := s.GetVersion(ctx, "c", "d", 1); err != nil {
+		t.Fatalf("version 1, kept while history was on: %v", err)
+	}
+	if _, err := s.GetVersion(ctx, "c", "d", 2); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("version 2 kept after history was switched off: %v", err)
+	}
+	// Within one transaction the new settings are seen at once.
+	c.History = true
+	err := s.Write(ctx, func(tx store.Tx) error {
+		if err := tx.PutCollection(c); err != nil {
+			return err
+		}
+		_, err := tx.Update("c", "d", func(cur store.Doc) (store.Doc, error) { return cur, nil })
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetVersion(ctx, "c", "d", 3); err != nil {
+		t.Fatalf("version 3 not kept by a write that switched history on first: %v", err)
+	}
+}

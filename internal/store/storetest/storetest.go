@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		{"NoLostUpdates", testNoLostUpdates},
 		{"History", testHistory},
 		{"HistoryOff", testHistoryOff},
+		{"SettingsChange", testSettingsChange},
 		{"ChangeLog", testChangeLog},
 		{"ChangeLogCommitOrder", testChangeLogCommitOrder},
 		{"ACLSideTable", testACLSideTable},
