@@ -49,7 +49,10 @@ func principalIn(b *query.Builder, ids []string) {
 		b.S(" AND a.principal = ANY(").Param(ids).S(")")
 		return
 	}
-	b.S(" AND a.principal IN (")
+	// The unary plus keeps SQLite from probing the primary key once per
+	// principal: scanning the document's few entries and testing each is
+	// several times cheaper per row.
+	b.S(" AND +a.principal IN (")
 	for i, id := range ids {
 		if i > 0 {
 			b.S(", ")

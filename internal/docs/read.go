@@ -63,8 +63,8 @@ type QueryRequest struct {
 
 // QueryResult is one page of results; Cursor is set when more may follow.
 type QueryResult struct {
-	Documents []map[string]any `json:"documents"`
-	Cursor    string           `json:"cursor,omitempty"`
+	Documents []json.RawMessage `json:"documents"`
+	Cursor    string            `json:"cursor,omitempty"`
 }
 
 // Query returns one page of the documents the caller may read that match.
@@ -77,7 +77,7 @@ func (s *Service) Query(ctx context.Context, p acl.Principals, coll string, req 
 	if err != nil {
 		return QueryResult{}, err
 	}
-	res := QueryResult{Documents: []map[string]any{}}
+	res := QueryResult{Documents: []json.RawMessage{}}
 	if ok, err := s.listable(ctx, p, coll); !ok {
 		return res, err
 	}
@@ -93,9 +93,22 @@ func (s *Service) Query(ctx context.Context, p acl.Principals, coll string, req 
 		res.Cursor = query.CursorAfter(f.Sort, last.Map(), last.ID).Encode()
 	}
 	for _, d := range docs {
-		res.Documents = append(res.Documents, proj.Apply(d.Map()))
+		raw, err := render(d, proj)
+		if err != nil {
+			return QueryResult{}, err
+		}
+		res.Documents = append(res.Documents, raw)
 	}
 	return res, nil
+}
+
+// render encodes one result: the stored bytes unless a projection reshapes
+// the document.
+func render(d store.Doc, proj query.Projection) (json.RawMessage, error) {
+	if proj.IsEmpty() {
+		return d.JSON()
+	}
+	return json.Marshal(proj.Apply(d.Map()))
 }
 
 // find turns a request into a store page description.

@@ -9,6 +9,9 @@ import (
 // field.
 type Projection struct{ spec any }
 
+// IsEmpty reports whether the projection keeps every field as it is.
+func (p Projection) IsEmpty() bool { return p.spec == nil }
+
 // projSpec is either a list of paths to keep or a list of paths to drop.
 type projSpec struct {
 	include bool

@@ -47,6 +47,25 @@ type Doc struct {
 	// Fields holds every other field, including _type and _encrypt.
 	// Numbers are json.Number.
 	Fields map[string]any
+
+	raw []byte // the stored encoding, when known; see JSON
+}
+
+// WithRaw returns d remembering b as its stored encoding.
+func (d Doc) WithRaw(b []byte) Doc {
+	d.raw = b
+	return d
+}
+
+// JSON is the document as clients see it: the stored bytes when d came from
+// the store (or was just written by it) and has not been changed since,
+// which saves re-encoding on every read. Anything that changes a document's
+// fields must go through the store, or use MarshalJSON.
+func (d Doc) JSON() (json.RawMessage, error) {
+	if d.raw != nil {
+		return d.raw, nil
+	}
+	return d.MarshalJSON()
 }
 
 // Map renders the document as clients see it: Fields plus every reserved
@@ -82,7 +101,7 @@ func DecodeDoc(coll string, body []byte) (Doc, error) {
 	if err := dec.Decode(&m); err != nil {
 		return Doc{}, fmt.Errorf("decode stored document: %w", err)
 	}
-	d := Doc{Collection: coll, Fields: m}
+	d := Doc{Collection: coll, Fields: m, raw: body}
 	var err error
 	d.ID, _ = m[FieldID].(string)
 	d.CreatedBy, _ = m[FieldCreatedBy].(string)
@@ -99,16 +118,31 @@ func DecodeDoc(coll string, body []byte) (Doc, error) {
 	if d.Modified, err = parseTime(m[FieldModified]); err != nil {
 		return Doc{}, err
 	}
-	if raw, ok := m[FieldACL]; ok {
-		b, _ := json.Marshal(raw)
-		if err := json.Unmarshal(b, &d.ACL); err != nil {
-			return Doc{}, fmt.Errorf("decode stored acl: %w", err)
-		}
+	if d.ACL, err = decodeACL(m[FieldACL]); err != nil {
+		return Doc{}, err
 	}
 	for _, f := range []string{FieldID, FieldVersion, FieldACL, FieldCreated, FieldCreatedBy, FieldModified, FieldModifiedBy} {
 		delete(m, f)
 	}
 	return d, nil
+}
+
+// decodeACL reads a stored _acl, which the store itself wrote.
+func decodeACL(v any) (acl.List, error) {
+	items, _ := v.([]any)
+	l := make(acl.List, 0, len(items))
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		n, _ := m["rights"].(json.Number)
+		r, err := strconv.ParseUint(string(n), 10, 32)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("decode stored acl entry %v", it)
+		}
+		id, _ := m["id"].(string)
+		deny, _ := m["deny"].(bool)
+		l = append(l, acl.Entry{ID: id, Rights: acl.Right(r), Deny: deny})
+	}
+	return l, nil
 }
 
 func parseTime(v any) (time.Time, error) {

@@ -81,7 +81,7 @@ func (t *tx) Insert(d store.Doc) (store.Doc, error) {
 	if err := t.writeACL(d.Collection, d.ID, d.ACL); err != nil {
 		return store.Doc{}, err
 	}
-	return d, t.logChange(c, d.ID, store.OpInsert, 1)
+	return d.WithRaw(body), t.logChange(c, d.ID, store.OpInsert, 1)
 }
 
 // conflict says why an insert did not land.
@@ -101,7 +101,7 @@ func (t *tx) Update(coll, id string, fn func(store.Doc) (store.Doc, error)) (sto
 	if err != nil {
 		return store.Doc{}, err
 	}
-	prev, err := json.Marshal(cur)
+	prev, err := cur.JSON()
 	if err != nil {
 		return store.Doc{}, err
 	}
@@ -114,23 +114,23 @@ func (t *tx) Update(coll, id string, fn func(store.Doc) (store.Doc, error)) (sto
 	if next.ModifiedBy == "" {
 		next.ModifiedBy = cur.ModifiedBy
 	}
-	if err := t.replace(c, cur, next, prev); err != nil {
-		return store.Doc{}, err
-	}
-	return next, nil
-}
-
-func (t *tx) replace(c store.Collection, cur, next store.Doc, prev []byte) error {
 	body, err := json.Marshal(next)
 	if err != nil {
-		return err
+		return store.Doc{}, err
 	}
+	if err := t.replace(c, cur, next, prev, body); err != nil {
+		return store.Doc{}, err
+	}
+	return next.WithRaw(body), nil
+}
+
+func (t *tx) replace(c store.Collection, cur, next store.Doc, prev, body []byte) error {
 	if c.History {
 		if err := t.addHistory(cur.Collection, cur.ID, cur.Version, "version", prev); err != nil {
 			return err
 		}
 	}
-	err = t.guarded(func() error {
+	err := t.guarded(func() error {
 		res, err := t.exec(`UPDATE documents SET version = ?, body = ? WHERE collection = ? AND id = ? AND version = ?`,
 			next.Version, string(body), cur.Collection, cur.ID, cur.Version)
 		return affected(res, err)
@@ -164,7 +164,7 @@ func (t *tx) Delete(coll, id string, fn func(store.Doc) error) (store.Doc, error
 	if err != nil {
 		return store.Doc{}, err
 	}
-	body, err := json.Marshal(cur)
+	body, err := cur.JSON()
 	if err != nil {
 		return store.Doc{}, err
 	}

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -48,6 +50,15 @@ func testCRUD(t *testing.T, s store.Store) {
 	}
 	if got, _ := s.Get(ctx, "notes", "n1"); got.Fields["title"] != "changed" || got.Version != 2 {
 		t.Fatalf("after update get = %+v", got)
+	}
+	// The encoding a write hands back is the new one, not the one read.
+	for _, d := range []store.Doc{up, in} {
+		raw, err := d.JSON()
+		want, _ := d.MarshalJSON()
+		var a, b map[string]any
+		if err != nil || json.Unmarshal(raw, &a) != nil || json.Unmarshal(want, &b) != nil || !reflect.DeepEqual(a, b) {
+			t.Fatalf("JSON() of a written document = %s, want %s", raw, want)
+		}
 	}
 
 	var deleted store.Doc

@@ -57,9 +57,15 @@ func (a *API) splitArray(raw []byte) ([][]byte, error) {
 	return out, nil
 }
 
+// writeDoc answers with one document, its stored bytes when it has them.
 func writeDoc(w http.ResponseWriter, status int, d store.Doc) {
 	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(d.Version, 10)))
-	writeJSON(w, status, d)
+	raw, err := d.JSON()
+	if err != nil {
+		writeJSON(w, status, d) // reports the encoding failure
+		return
+	}
+	writeJSON(w, status, raw)
 }
 
 func (a *API) get(w http.ResponseWriter, r *http.Request) error {
