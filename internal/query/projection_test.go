@@ -88,10 +88,7 @@ func TestValueExpr(t *testing.T) {
 		} {
 			b := NewBuilder(e.d).S("SELECT COALESCE(CAST(", ValueExpr(e.d, "d.body", MustPath(c.path)), " AS TEXT), '-') FROM docs d ORDER BY d.id")
 			got := queryStrings(t, e, b)
-			var want []string
-			for _, w := range splitFields(c.want) {
-				want = append(want, w)
-			}
+			want := splitFields(c.want)
 			for i := range got {
 				if got[i] != "-" {
 					got[i] = compactJSON(t, got[i])
