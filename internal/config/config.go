@@ -104,12 +104,58 @@ type QueryLimits struct {
 
 // Auth configures token issuing and local sign-in.
 type Auth struct {
-	Issuer             string    `yaml:"issuer"`
-	Audience           string    `yaml:"audience"`
-	AccessTokenTTL     Duration  `yaml:"access_token_ttl"`
-	SigningKeyRotation Duration  `yaml:"signing_key_rotation"`
-	Local              LocalAuth `yaml:"local"`
-	Password           Password  `yaml:"password"`
+	Issuer             string       `yaml:"issuer"`
+	Audience           string       `yaml:"audience"`
+	AccessTokenTTL     Duration     `yaml:"access_token_ttl"`
+	SigningKeyRotation Duration     `yaml:"signing_key_rotation"`
+	Refresh            Refresh      `yaml:"refresh"`
+	Local              LocalAuth    `yaml:"local"`
+	Password           Password     `yaml:"password"`
+	Lockout            Lockout      `yaml:"lockout"`
+	RateLimit          RateLimit    `yaml:"rate_limit"`
+	MFA                MFA          `yaml:"mfa"`
+	APIKeys            APIKeys      `yaml:"api_keys"`
+	Registration       Registration `yaml:"registration"`
+}
+
+// Refresh sets the lifetimes of sessions and their refresh tokens.
+type Refresh struct {
+	TTL        Duration `yaml:"ttl"`         // absolute, from sign-in
+	IdleTTL    Duration `yaml:"idle_ttl"`    // since the last refresh
+	ReuseGrace Duration `yaml:"reuse_grace"` // a rotated token still works this long
+}
+
+// Lockout bounds password guessing per account.
+type Lockout struct {
+	MaxFailures int      `yaml:"max_failures"`
+	Window      Duration `yaml:"window"`
+	Duration    Duration `yaml:"duration"`
+}
+
+// RateLimit is a token bucket per client address on anonymous endpoints.
+type RateLimit struct {
+	PerMinute int `yaml:"per_minute"`
+	Burst     int `yaml:"burst"`
+}
+
+// MFA configures second factors.
+type MFA struct {
+	// RequiredRoles lists roles whose members must use a second factor;
+	// such a member without one may only enrol.
+	RequiredRoles []string `yaml:"required_roles"`
+	TokenTTL      Duration `yaml:"token_ttl"` // between the password and the code
+}
+
+// APIKeys bounds API key lifetimes.
+type APIKeys struct {
+	DefaultTTL    Duration `yaml:"default_ttl"`
+	MaxTTL        Duration `yaml:"max_ttl"`
+	RotationGrace Duration `yaml:"rotation_grace"`
+}
+
+// Registration switches self-registration on the public listener.
+type Registration struct {
+	Enabled bool `yaml:"enabled"`
 }
 
 // LocalAuth switches username/password sign-in.
@@ -208,7 +254,20 @@ func defaultAuth() Auth {
 		Audience:           "rampart",
 		AccessTokenTTL:     Duration(10 * time.Minute),
 		SigningKeyRotation: Duration(24 * time.Hour),
-		Local:              LocalAuth{Enabled: true},
+		Refresh: Refresh{
+			TTL:        Duration(30 * 24 * time.Hour),
+			IdleTTL:    Duration(7 * 24 * time.Hour),
+			ReuseGrace: Duration(5 * time.Second),
+		},
+		Local:     LocalAuth{Enabled: true},
+		Lockout:   Lockout{MaxFailures: 5, Window: Duration(15 * time.Minute), Duration: Duration(15 * time.Minute)},
+		RateLimit: RateLimit{PerMinute: 300, Burst: 20},
+		MFA:       MFA{RequiredRoles: []string{}, TokenTTL: Duration(5 * time.Minute)},
+		APIKeys: APIKeys{
+			DefaultTTL:    Duration(90 * 24 * time.Hour),
+			MaxTTL:        Duration(365 * 24 * time.Hour),
+			RotationGrace: Duration(24 * time.Hour),
+		},
 		Password: Password{
 			MinLength:     12,
 			MaxLength:     128,

@@ -21,6 +21,7 @@ type rule struct {
 }
 
 var (
+	roleNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,62}$`)
 	siteIDPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 	schemaPattern   = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 	hostnamePattern = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -75,6 +76,18 @@ var rules = []rule{
 		return between(c.Auth.Password.MaxLength, minPasswordFloor, maxPasswordCap)
 	}},
 	{"auth.password.argon2_memory", checkArgon2Memory},
+	{"auth.refresh.ttl", func(c *Config) string {
+		return atLeast(c.Auth.Refresh.TTL, c.Auth.Refresh.IdleTTL, "auth.refresh.idle_ttl")
+	}},
+	{"auth.refresh.reuse_grace", func(c *Config) string {
+		return between(c.Auth.Refresh.ReuseGrace, Duration(time.Second), Duration(time.Minute))
+	}},
+	{"auth.lockout.max_failures", func(c *Config) string { return between(c.Auth.Lockout.MaxFailures, 1, 1000) }},
+	{"auth.rate_limit.burst", func(c *Config) string { return between(c.Auth.RateLimit.Burst, 1, 100000) }},
+	{"auth.mfa.required_roles", checkRoleNames},
+	{"auth.api_keys.max_ttl", func(c *Config) string {
+		return atLeast(c.Auth.APIKeys.MaxTTL, c.Auth.APIKeys.DefaultTTL, "auth.api_keys.default_ttl")
+	}},
 	{"auth.password.argon2_threads", func(c *Config) string { return between(c.Auth.Password.Argon2Threads, 1, maxArgon2Threads) }},
 	{"log.level", func(c *Config) string { return oneOf(c.Log.Level, "debug", "info", "warn", "error") }},
 	{"log.format", func(c *Config) string { return oneOf(c.Log.Format, "text", "json") }},
@@ -304,6 +317,15 @@ func optionalFile(path string) string {
 	}
 	if !st.Mode().IsRegular() {
 		return path + " is not a regular file"
+	}
+	return ""
+}
+
+func checkRoleNames(c *Config) string {
+	for _, r := range c.Auth.MFA.RequiredRoles {
+		if !roleNamePattern.MatchString(r) {
+			return fmt.Sprintf("%q is not a role name", r)
+		}
 	}
 	return ""
 }
