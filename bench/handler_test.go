@@ -93,7 +93,7 @@ func newMemNode(users int) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := app.NewServices(ctx, cfg, st, log)
+	svc, err := app.NewServices(ctx, cfg, st, nil, log)
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func createAdmin(ctx context.Context, cfg config.Config, username, pw string) (s
 		return "", err
 	}
 	defer st.Close()
-	svc, err := app.NewServices(ctx, cfg, st, slog.New(slog.DiscardHandler))
+	svc, err := app.NewServices(ctx, cfg, st, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return "", err
 	}

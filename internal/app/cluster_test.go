@@ -67,6 +67,24 @@ func TestTwoNodes(t *testing.T) {
 		return aliceB.Public("GET", "/api/v1/collections/c/documents/d", nil).Status == http.StatusOK
 	})
 
+	// Signing out on a ends the session on b too; the bus notice, not the
+	// cache expiry, is what makes it quick.
+	aliceA := a.Anonymous()
+	aliceA.Token = aliceB.Token
+	if res := aliceB.Public("GET", "/api/v1/me", nil); res.Status != http.StatusOK {
+		t.Fatalf("alice on b before logout: %d", res.Status)
+	}
+	if res := aliceA.Public("POST", "/api/v1/auth/logout", nil); res.Status != http.StatusNoContent {
+		t.Fatalf("logout on a: %d %s", res.Status, res.Body)
+	}
+	start := time.Now()
+	eventually(t, "alice's token refused on b after logout on a", func() bool {
+		return aliceB.Public("GET", "/api/v1/me", nil).Status == http.StatusUnauthorized
+	})
+	if waited := time.Since(start); waited > time.Second {
+		t.Fatalf("b refused the revoked session only after %v: the revocation notice did not arrive", waited)
+	}
+
 	// A watcher on b hears an insert made on a.
 	stream := watch(t, b, root.Token, "c")
 	if res := root.Public("POST", "/api/v1/collections/c/documents", map[string]any{"_id": "e"}); res.Status != http.StatusCreated {

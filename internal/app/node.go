@@ -52,7 +52,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, erro
 		n.Close()
 		return nil, fmt.Errorf("subscribe to commits: %w", err)
 	}
-	if n.svc, err = NewServices(ctx, cfg, n.st, log); err != nil {
+	if n.svc, err = NewServices(ctx, cfg, n.st, n.bus, log); err != nil {
 		n.Close()
 		return nil, err
 	}

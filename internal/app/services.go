@@ -23,7 +23,7 @@ type Services struct {
 
 // NewServices builds the services over st and makes sure the built-in
 // collection and roles exist.
-func NewServices(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logger) (*Services, error) {
+func NewServices(ctx context.Context, cfg config.Config, st store.Store, bus identity.Bus, log *slog.Logger) (*Services, error) {
 	hasher, err := password.NewHasher(passwordParams(cfg.Auth.Password), cfg.Auth.Password.MaxConcurrent)
 	if err != nil {
 		return nil, fmt.Errorf("password hasher: %w", err)
@@ -39,10 +39,15 @@ func NewServices(ctx context.Context, cfg config.Config, st store.Store, log *sl
 	id := identity.New(st, hasher, keys, identity.Options{
 		AdminsBypass: cfg.ACL.AdminsBypass, LocalLogin: cfg.Auth.Local.Enabled,
 		MinPasswordLength: cfg.Auth.Password.MinLength, MaxPasswordLength: cfg.Auth.Password.MaxLength,
-		Log: log,
+		SessionTTL: cfg.Auth.Refresh.TTL.Duration(), IdleTTL: cfg.Auth.Refresh.IdleTTL.Duration(),
+		ReuseGrace: cfg.Auth.Refresh.ReuseGrace.Duration(),
+		Bus:        bus, Log: log,
 	})
 	if err := id.EnsureBuiltins(ctx); err != nil {
 		return nil, fmt.Errorf("built-in roles: %w", err)
+	}
+	if err := id.Listen(); err != nil {
+		return nil, fmt.Errorf("subscribe to revocations: %w", err)
 	}
 	d := docs.New(st, docs.Options{
 		MaxDocument: int(cfg.Limits.MaxDocument), MaxDepth: cfg.Limits.MaxDepth,

@@ -104,6 +104,18 @@ func (b *Bus) OnCommit(fn func()) error {
 	return err
 }
 
+// Publish sends data to every other node listening on subject.
+func (b *Bus) Publish(subject string, data []byte) {
+	// A lost message only delays the others until their caches expire.
+	_ = b.nc.Publish(b.subject(subject), data)
+}
+
+// Subscribe calls fn with what other nodes publish on subject.
+func (b *Bus) Subscribe(subject string, fn func(data []byte)) error {
+	_, err := b.nc.Subscribe(b.subject(subject), func(m *nats.Msg) { fn(m.Data) })
+	return err
+}
+
 // Conn is the underlying connection, for services that use NATS directly.
 func (b *Bus) Conn() *nats.Conn { return b.nc }
 

@@ -49,11 +49,11 @@ func TestReadsRecheckWhatTheyLoad(t *testing.T) {
 			t.Parallel()
 			h := apptest.Start(t, apptest.Options{Engine: engine})
 			bobID := h.CreateUser("bob", password, false)
-			bob, _, err := h.Node.Services().Identity.Authenticate(context.Background(), h.Login("bob", password).Token)
+			bob, err := h.Node.Services().Identity.Authenticate(context.Background(), h.Login("bob", password).Token)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := &racer{t: t, svc: h.Node.Services().Docs, st: h.Node.Store(), bob: bob, bobID: bobID}
+			r := &racer{t: t, svc: h.Node.Services().Docs, st: h.Node.Store(), bob: bob.Principals, bobID: bobID}
 			t.Run("watch", r.watch)
 			t.Run("version", r.version)
 		})

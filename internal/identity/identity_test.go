@@ -50,15 +50,15 @@ func mustUser(t *testing.T, s *identity.Service, name string) string {
 
 func login(t *testing.T, s *identity.Service, name string) acl.Principals {
 	t.Helper()
-	tok, err := s.Login(ctx, name, name+"-password-123")
+	res, err := s.Login(ctx, name, name+"-password-123", identity.Meta{})
 	if err != nil {
 		t.Fatalf("login %s: %v", name, err)
 	}
-	p, _, err := s.Authenticate(ctx, tok.AccessToken)
+	c, err := s.Authenticate(ctx, res.Tokens.AccessToken)
 	if err != nil {
 		t.Fatalf("authenticate %s: %v", name, err)
 	}
-	return p
+	return c.Principals
 }
 
 func TestNestedRolesAndCycles(t *testing.T) {
@@ -87,8 +87,7 @@ func TestNestedRolesAndCycles(t *testing.T) {
 	if _, err := s.SetMembers(ctx, identity.System, ops.ID, []string{staff.ID}); err != nil {
 		t.Fatal(err)
 	}
-	tok, _ := s.Login(ctx, "dave", "dave-password-123")
-	p, _, _ = s.Authenticate(ctx, tok.AccessToken)
+	p = login(t, s, "dave")
 	if p.Contains(ops.ID) || p.Contains(staff.ID) {
 		t.Fatalf("dave still holds roles after leaving: %v", p.IDs)
 	}
@@ -104,7 +103,7 @@ func TestLoginRefusals(t *testing.T) {
 		{"al\xffice", "alice-password-123"},
 		{"", ""},
 	} {
-		_, err := s.Login(ctx, tc.user, tc.pw)
+		_, err := s.Login(ctx, tc.user, tc.pw, identity.Meta{})
 		if !errs.Is(err, errs.Unauthenticated) {
 			t.Fatalf("login %q: %v, want unauthenticated", tc.user, err)
 		}
@@ -112,15 +111,15 @@ func TestLoginRefusals(t *testing.T) {
 			t.Fatalf("login %q answered %q: unknown users and wrong passwords must look alike", tc.user, msg)
 		}
 	}
-	if _, err := s.Login(ctx, "alice", strings.Repeat("x", 5000)); !errs.Is(err, errs.InvalidArgument) {
+	if _, err := s.Login(ctx, "alice", strings.Repeat("x", 5000), identity.Meta{}); !errs.Is(err, errs.InvalidArgument) {
 		t.Fatalf("5000-byte password: %v", err)
 	}
 	// Usernames are case-insensitive.
-	if _, err := s.Login(ctx, "Alice", "alice-password-123"); err != nil {
+	if _, err := s.Login(ctx, "Alice", "alice-password-123", identity.Meta{}); err != nil {
 		t.Fatalf("login with another case: %v", err)
 	}
 	off := newService(t, identity.Options{LocalLogin: false})
-	if _, err := off.Login(ctx, "alice", "alice-password-123"); !errs.Is(err, errs.FailedPrecondition) {
+	if _, err := off.Login(ctx, "alice", "alice-password-123", identity.Meta{}); !errs.Is(err, errs.FailedPrecondition) {
 		t.Fatalf("login with local sign-in off: %v", err)
 	}
 }
@@ -128,25 +127,26 @@ func TestLoginRefusals(t *testing.T) {
 func TestDisableAndDeleteAreImmediate(t *testing.T) {
 	s := newService(t, identity.Options{LocalLogin: true})
 	alice := mustUser(t, s, "alice")
-	tok, err := s.Login(ctx, "alice", "alice-password-123")
+	res, err := s.Login(ctx, "alice", "alice-password-123", identity.Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	tok := res.Tokens
 	yes := true
 	if _, err := s.UpdateUser(ctx, identity.System, alice, identity.UserPatch{Disabled: &yes}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Authenticate(ctx, tok.AccessToken); !errs.Is(err, errs.Unauthenticated) {
+	if _, err := s.Authenticate(ctx, tok.AccessToken); !errs.Is(err, errs.Unauthenticated) {
 		t.Fatalf("token of a disabled user: %v", err)
 	}
-	if _, err := s.Login(ctx, "alice", "alice-password-123"); !errs.Is(err, errs.Unauthenticated) {
+	if _, err := s.Login(ctx, "alice", "alice-password-123", identity.Meta{}); !errs.Is(err, errs.Unauthenticated) {
 		t.Fatalf("login of a disabled user: %v", err)
 	}
 	team, _ := s.CreateRole(ctx, identity.System, "team", []string{alice})
 	if err := s.DeleteUser(ctx, identity.System, alice); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Authenticate(ctx, tok.AccessToken); !errs.Is(err, errs.Unauthenticated) {
+	if _, err := s.Authenticate(ctx, tok.AccessToken); !errs.Is(err, errs.Unauthenticated) {
 		t.Fatalf("token of a deleted user: %v", err)
 	}
 	r, err := s.GetRole(ctx, identity.System, team.ID)

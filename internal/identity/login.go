@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"rampart.dev/rampart/internal/acl"
 	"rampart.dev/rampart/internal/errs"
@@ -10,71 +11,120 @@ import (
 	"rampart.dev/rampart/internal/token"
 )
 
-// Tokens is what a successful sign-in returns.
+// Tokens is what a successful sign-in or refresh returns.
 type Tokens struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"`
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// LoginResult is either tokens or, when a second factor is needed, the
+// challenge that POST /api/v1/auth/mfa answers.
+type LoginResult struct {
+	Tokens *Tokens
+	MFA    *MFAChallenge
+}
+
+// MFAChallenge links a correct password to the second step of sign-in.
+type MFAChallenge struct {
+	Required bool   `json:"mfa_required"`
+	Token    string `json:"mfa_token"`
 }
 
 // maxCredential bounds usernames and passwords on the wire, before any work.
 const maxCredential = 1024
 
-// Login checks a username and password and issues an access token. Unknown
-// users cost as much as wrong passwords and get the same answer.
-func (s *Service) Login(ctx context.Context, username, pw string) (Tokens, error) {
+// scopeEnrol limits an access token to enrolling a second factor.
+const scopeEnrol = "mfa_enrol"
+
+// Login checks a username and password and starts a session. Unknown users
+// cost as much as wrong passwords and get the same answer.
+func (s *Service) Login(ctx context.Context, username, pw string, m Meta) (LoginResult, error) {
 	if !s.opt.LocalLogin {
-		return Tokens{}, errs.E(errs.FailedPrecondition, "password sign-in is switched off")
+		return LoginResult{}, errs.E(errs.FailedPrecondition, "password sign-in is switched off")
 	}
 	if len(username) > maxCredential || len(pw) > maxCredential {
-		return Tokens{}, errs.E(errs.InvalidArgument, "username or password too long")
+		return LoginResult{}, errs.E(errs.InvalidArgument, "username or password too long")
 	}
-	user, err := s.checkCredentials(ctx, username, pw)
+	user, err := s.checkCredentials(ctx, username, pw, m)
 	if err != nil {
-		return Tokens{}, err
+		return LoginResult{}, err
 	}
 	if _, err := s.dir.principals(ctx, user); err != nil {
-		return Tokens{}, errBadLogin
+		return LoginResult{}, errBadLogin
 	}
-	tok, claims, err := s.keys.Issue(user, store.NewID())
-	if err != nil {
-		return Tokens{}, err
+	challenge, enrol, err := s.secondFactor(ctx, user, m)
+	if err != nil || challenge != nil {
+		return LoginResult{MFA: challenge}, err
 	}
-	return Tokens{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(claims.Expiry.Sub(claims.IssuedAt).Seconds())}, nil
+	tokens, err := s.startSession(ctx, user, m, []string{"pwd"}, enrol)
+	return LoginResult{Tokens: &tokens}, err
+}
+
+// scopeFor narrows the tokens of a session that may only enrol a factor.
+func (s *Service) scopeFor(ses session) []token.IssueOption {
+	if ses.Enrol {
+		return []token.IssueOption{token.WithScope(scopeEnrol)}
+	}
+	return nil
 }
 
 // checkCredentials returns the user id for a correct username and password.
-func (s *Service) checkCredentials(ctx context.Context, username, pw string) (string, error) {
+// Every attempt, right or wrong, known user or not, passes the account
+// guard before and after the check.
+func (s *Service) checkCredentials(ctx context.Context, username, pw string, m Meta) (string, error) {
 	name, err := normalizeUsername(username)
 	if err != nil {
 		return "", s.fail(ctx, pw)
 	}
-	rec, err := s.st.Record(ctx, kindUsername, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", s.fail(ctx, pw)
-	}
+	user, err := s.lookupUser(ctx, name)
 	if err != nil {
 		return "", err
 	}
-	user := rec.Owner
-	hash, err := s.st.Record(ctx, kindPassword, user)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", s.fail(ctx, pw)
+	if err := s.beforeLogin(ctx, name, user, m); err != nil {
+		return "", err
 	}
+	ok, err := s.verifyPassword(ctx, user, pw)
 	if err != nil {
 		return "", err
 	}
-	ok, rehash, err := s.hasher.Verify(ctx, string(hash.Data), pw)
-	if err != nil {
+	if err := s.afterLogin(ctx, name, user, ok, m); err != nil {
 		return "", err
 	}
 	if !ok {
 		return "", errBadLogin
 	}
-	if rehash {
+	return user, nil
+}
+
+// lookupUser maps a username to its user id, "" when there is none.
+func (s *Service) lookupUser(ctx context.Context, name string) (string, error) {
+	rec, err := s.st.Record(ctx, kindUsername, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	return rec.Owner, err
+}
+
+// verifyPassword checks pw against user's hash; an unknown user or one
+// without a password costs the same and fails.
+func (s *Service) verifyPassword(ctx context.Context, user, pw string) (bool, error) {
+	if user == "" {
+		return false, s.hasher.Dummy(ctx, pw)
+	}
+	hash, err := s.st.Record(ctx, kindPassword, user)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, s.hasher.Dummy(ctx, pw)
+	}
+	if err != nil {
+		return false, err
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, string(hash.Data), pw)
+	if ok && rehash {
 		s.rehash(ctx, user, pw)
 	}
-	return user, nil
+	return ok, err
 }
 
 // fail spends a verification's worth of work, then refuses.
@@ -99,14 +149,28 @@ func (s *Service) rehash(ctx context.Context, user, pw string) {
 	}
 }
 
-// Authenticate verifies an access token and resolves who it speaks for.
-func (s *Service) Authenticate(ctx context.Context, tok string) (acl.Principals, token.Claims, error) {
-	claims, err := s.keys.Verify(tok)
+// Authenticate resolves a credential (an access token or an API key) into
+// the caller it speaks for, checking on the way that its session is live
+// and its user enabled.
+func (s *Service) Authenticate(ctx context.Context, cred string) (Caller, error) {
+	if strings.HasPrefix(cred, apiKeyPrefix) {
+		return s.authenticateKey(ctx, cred)
+	}
+	claims, err := s.keys.Verify(cred)
 	if err != nil {
-		return acl.Principals{}, token.Claims{}, err
+		return Caller{}, err
+	}
+	if claims.Session == "" {
+		return Caller{}, errs.E(errs.Unauthenticated, "token has no session")
+	}
+	if err := s.checkSession(ctx, claims.Session, claims.Subject); err != nil {
+		return Caller{}, err
 	}
 	p, err := s.dir.principals(ctx, claims.Subject)
-	return p, claims, err
+	if err != nil {
+		return Caller{}, err
+	}
+	return Caller{Principals: p, Session: claims.Session, Enrol: claims.Scope == scopeEnrol}, nil
 }
 
 // Me returns the caller's user document and resolved role ids.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"rampart.dev/rampart/internal/acl"
@@ -27,6 +28,7 @@ const (
 	kindPassword = "password"
 	kindUsername = "username"
 	kindRolename = "rolename"
+	kindSession  = "session"
 )
 
 // Options configure the service.
@@ -35,17 +37,32 @@ type Options struct {
 	LocalLogin        bool
 	MinPasswordLength int
 	MaxPasswordLength int
-	Log               *slog.Logger
+	// Session lifetimes: absolute from sign-in, idle since the last
+	// refresh, and how long a rotated refresh token still works.
+	SessionTTL time.Duration
+	IdleTTL    time.Duration
+	ReuseGrace time.Duration
+	// Bus carries revocations to the other nodes; nil on a single node.
+	Bus Bus
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Bus is how nodes tell each other to drop cached credentials at once.
+type Bus interface {
+	Publish(subject string, data []byte)
+	Subscribe(subject string, fn func(data []byte)) error
 }
 
 // Service is the identity service.
 type Service struct {
-	st     store.Store
-	hasher *password.Hasher
-	keys   *token.Keys
-	opt    Options
-	dir    *directory
-	log    *slog.Logger
+	st       store.Store
+	hasher   *password.Hasher
+	keys     *token.Keys
+	opt      Options
+	dir      *directory
+	sessions *sessionCache
+	log      *slog.Logger
 }
 
 // New builds the service; call EnsureBuiltins once before serving.
@@ -59,8 +76,50 @@ func New(st store.Store, hasher *password.Hasher, keys *token.Keys, opt Options)
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	return &Service{st: st, hasher: hasher, keys: keys, opt: opt, dir: newDirectory(st, opt.AdminsBypass), log: opt.Log}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.SessionTTL <= 0 {
+		opt.SessionTTL = 30 * 24 * time.Hour
+	}
+	if opt.IdleTTL <= 0 || opt.IdleTTL > opt.SessionTTL {
+		opt.IdleTTL = min(7*24*time.Hour, opt.SessionTTL)
+	}
+	if opt.ReuseGrace <= 0 {
+		opt.ReuseGrace = 5 * time.Second
+	}
+	s := &Service{st: st, hasher: hasher, keys: keys, opt: opt, dir: newDirectory(st, opt.AdminsBypass), log: opt.Log}
+	s.sessions = newSessionCache(opt.Now)
+	return s
 }
+
+// Listen subscribes to revocations from other nodes.
+func (s *Service) Listen() error {
+	if s.opt.Bus == nil {
+		return nil
+	}
+	return s.opt.Bus.Subscribe(subjectRevoke, func(data []byte) { s.forget(string(data)) })
+}
+
+// subjectRevoke carries "session:<id>" (and later other credentials) whose
+// cached state every node must drop.
+const subjectRevoke = "revoke"
+
+// revoked drops a credential from this node's cache and tells the others.
+func (s *Service) revoked(ref string) {
+	s.forget(ref)
+	if s.opt.Bus != nil {
+		s.opt.Bus.Publish(subjectRevoke, []byte(ref))
+	}
+}
+
+func (s *Service) forget(ref string) {
+	if sid, ok := strings.CutPrefix(ref, "session:"); ok {
+		s.sessions.drop(sid)
+	}
+}
+
+func (s *Service) now() time.Time { return s.opt.Now().UTC() }
 
 // System is the principal set Rampart's own maintenance runs as; it is never
 // handed to a request.

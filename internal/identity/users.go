@@ -179,6 +179,7 @@ func (s *Service) UpdateUser(ctx context.Context, p acl.Principals, id string, p
 		}
 	}
 	var out store.Doc
+	var gone []string
 	err = s.write(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = tx.Update(Collection, id, func(d store.Doc) (store.Doc, error) {
@@ -190,11 +191,24 @@ func (s *Service) UpdateUser(ctx context.Context, p acl.Principals, id string, p
 			d.ModifiedBy = p.User
 			return d, nil
 		})
-		if err != nil || hash == "" {
+		if err != nil {
 			return err
 		}
-		return tx.PutRecord(store.Record{Kind: kindPassword, ID: id, Owner: id, Data: []byte(hash)})
+		if hash != "" {
+			if err := tx.PutRecord(store.Record{Kind: kindPassword, ID: id, Owner: id, Data: []byte(hash)}); err != nil {
+				return err
+			}
+		}
+		// A disabled account or a password set by an admin ends every
+		// session the user had.
+		if hash != "" || patch.Disabled != nil && *patch.Disabled {
+			gone, err = s.revokeAll(ctx, tx, id, "")
+		}
+		return err
 	})
+	for _, sid := range gone {
+		s.revoked("session:" + sid)
+	}
 	return out, err
 }
 
@@ -232,8 +246,18 @@ func (s *Service) DeleteUser(ctx context.Context, p acl.Principals, id string) e
 		return err
 	}
 	name, _ := cur.Fields["username"].(string)
+	var gone []string
+	defer func() {
+		for _, sid := range gone {
+			s.revoked("session:" + sid)
+		}
+	}()
 	return s.write(ctx, func(tx store.Tx) error {
 		if _, err := tx.Delete(Collection, id, func(store.Doc) error { return nil }); err != nil {
+			return err
+		}
+		var err error
+		if gone, err = s.revokeAll(ctx, tx, id, ""); err != nil {
 			return err
 		}
 		for _, r := range roles {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
@@ -67,9 +68,20 @@ func requestID(r *http.Request) string {
 	return id
 }
 
-func principals(r *http.Request) acl.Principals {
-	p, _ := r.Context().Value(keyPrincipals).(acl.Principals)
-	return p
+func caller(r *http.Request) identity.Caller {
+	c, _ := r.Context().Value(keyPrincipals).(identity.Caller)
+	return c
+}
+
+func principals(r *http.Request) acl.Principals { return caller(r).Principals }
+
+// meta is what the request tells about its client.
+func meta(r *http.Request) identity.Meta {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return identity.Meta{Addr: host, UserAgent: r.UserAgent()}
 }
 
 // handler is an endpoint that returns its error for writeError to map.
@@ -84,39 +96,50 @@ func (a *API) anon(h handler) http.Handler {
 	})
 }
 
-// authed serves an endpoint that runs as the caller named by the bearer
-// token; adminOnly also requires membership in admins.
-func (a *API) authed(adminOnly bool, h handler) http.Handler {
+// access says who may call an authenticated endpoint.
+type access int
+
+const (
+	user       access = iota // any signed-in caller with full access
+	adminsOnly               // members of admins
+	enrolling                // also callers who may only enrol a second factor
+)
+
+// authed serves an endpoint that runs as the caller named by the request's
+// credential.
+func (a *API) authed(who access, h handler) http.Handler {
 	return a.anon(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := a.authenticate(r)
+		c, err := a.authenticate(r)
 		if err != nil {
 			return err
 		}
-		if adminOnly && !p.Admin {
+		switch {
+		case who == adminsOnly && !c.Admin:
 			return errs.E(errs.PermissionDenied, "this endpoint is for admins")
+		case c.Enrol && who != enrolling:
+			return errs.E(errs.PermissionDenied, "enrol a second factor first (POST /api/v1/me/mfa/totp)")
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		return h(w, r.WithContext(context.WithValue(r.Context(), keyPrincipals, p)))
+		return h(w, r.WithContext(context.WithValue(r.Context(), keyPrincipals, c)))
 	})
 }
 
 // maxTokenHeader bounds the Authorization header before any parsing.
 const maxTokenHeader = 8 << 10
 
-func (a *API) authenticate(r *http.Request) (acl.Principals, error) {
+func (a *API) authenticate(r *http.Request) (identity.Caller, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return acl.Principals{}, errs.E(errs.Unauthenticated, "missing bearer token")
+		return identity.Caller{}, errs.E(errs.Unauthenticated, "missing bearer token")
 	}
 	if len(h) > maxTokenHeader {
-		return acl.Principals{}, errs.E(errs.Unauthenticated, "authorization header too long")
+		return identity.Caller{}, errs.E(errs.Unauthenticated, "authorization header too long")
 	}
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		return acl.Principals{}, errs.E(errs.Unauthenticated, "use Authorization: Bearer <token>")
+		return identity.Caller{}, errs.E(errs.Unauthenticated, "use Authorization: Bearer <token>")
 	}
-	p, _, err := a.id.Authenticate(r.Context(), strings.TrimSpace(tok))
-	return p, err
+	return a.id.Authenticate(r.Context(), strings.TrimSpace(tok))
 }
 
 // body reads a request body within the size limit.

@@ -51,7 +51,10 @@ func (a *API) watch(w http.ResponseWriter, r *http.Request) error {
 	go func() {
 		// The token is checked again every round, so the stream ends when it
 		// expires and follows role and account changes as they happen.
-		who := func(context.Context) (acl.Principals, error) { return a.authenticate(r) }
+		who := func(context.Context) (acl.Principals, error) {
+			c, err := a.authenticate(r)
+			return c.Principals, err
+		}
 		done <- a.docs.Watch(ctx, who, r.PathValue("c"), since, func(ev docs.Event) error {
 			select {
 			case events <- ev:
