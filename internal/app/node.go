@@ -76,6 +76,7 @@ func (n *Node) Start(ctx context.Context) error {
 	api := rest.New(n.svc.Docs, n.svc.Identity, rest.Options{
 		MaxBody: int64(n.cfg.Limits.MaxBody), MaxDepth: n.cfg.Limits.MaxDepth,
 		Issuer: Issuer(n.cfg), TLS: n.tls != nil, Log: n.log,
+		RatePerMinute: n.cfg.Auth.RateLimit.PerMinute, RateBurst: n.cfg.Auth.RateLimit.Burst,
 		Ready: func(ctx context.Context) error { _, err := n.st.LastSeq(ctx); return err },
 	})
 	for _, l := range []struct {

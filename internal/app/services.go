@@ -40,8 +40,13 @@ func NewServices(ctx context.Context, cfg config.Config, st store.Store, bus ide
 		AdminsBypass: cfg.ACL.AdminsBypass, LocalLogin: cfg.Auth.Local.Enabled,
 		MinPasswordLength: cfg.Auth.Password.MinLength, MaxPasswordLength: cfg.Auth.Password.MaxLength,
 		SessionTTL: cfg.Auth.Refresh.TTL.Duration(), IdleTTL: cfg.Auth.Refresh.IdleTTL.Duration(),
-		ReuseGrace: cfg.Auth.Refresh.ReuseGrace.Duration(),
-		Bus:        bus, Log: log,
+		ReuseGrace:       cfg.Auth.Refresh.ReuseGrace.Duration(),
+		MFARequiredRoles: cfg.Auth.MFA.RequiredRoles, MFATokenTTL: cfg.Auth.MFA.TokenTTL.Duration(),
+		LockoutMaxFailures: cfg.Auth.Lockout.MaxFailures, LockoutWindow: cfg.Auth.Lockout.Window.Duration(),
+		LockoutDuration: cfg.Auth.Lockout.Duration.Duration(), Registration: cfg.Auth.Registration.Enabled,
+		APIKeyDefaultTTL: cfg.Auth.APIKeys.DefaultTTL.Duration(), APIKeyMaxTTL: cfg.Auth.APIKeys.MaxTTL.Duration(),
+		APIKeyRotationGrace: cfg.Auth.APIKeys.RotationGrace.Duration(),
+		Bus:                 bus, Log: log,
 	})
 	if err := id.EnsureBuiltins(ctx); err != nil {
 		return nil, fmt.Errorf("built-in roles: %w", err)

@@ -42,6 +42,22 @@ type Options struct {
 	SessionTTL time.Duration
 	IdleTTL    time.Duration
 	ReuseGrace time.Duration
+	// Second factors: members of these roles (by name) must use one, and
+	// the link between password and code lives this long.
+	MFARequiredRoles []string
+	MFATokenTTL      time.Duration
+	// Lockout: this many wrong passwords within the window lock an account
+	// for the duration.
+	LockoutMaxFailures int
+	LockoutWindow      time.Duration
+	LockoutDuration    time.Duration
+	// Registration lets anyone create an account.
+	Registration bool
+	// API keys: the lifetime when none is asked for, the longest allowed,
+	// and how long a rotated secret keeps working.
+	APIKeyDefaultTTL    time.Duration
+	APIKeyMaxTTL        time.Duration
+	APIKeyRotationGrace time.Duration
 	// Bus carries revocations to the other nodes; nil on a single node.
 	Bus Bus
 	Now func() time.Time

@@ -28,7 +28,11 @@ type Options struct {
 	TLS bool
 	// Ready reports whether the node can serve; /readyz answers with it.
 	Ready func(context.Context) error
-	Log   *slog.Logger
+	// RatePerMinute and RateBurst size the token bucket each client
+	// address gets on anonymous endpoints.
+	RatePerMinute int
+	RateBurst     int
+	Log           *slog.Logger
 }
 
 // API serves REST over the document and identity services.
