@@ -156,7 +156,7 @@ func (s *Service) Authenticate(ctx context.Context, cred string) (Caller, error)
 	if strings.HasPrefix(cred, apiKeyPrefix) {
 		return s.authenticateKey(ctx, cred)
 	}
-	claims, err := s.keys.Verify(cred)
+	claims, err := s.keys.VerifyFresh(ctx, cred)
 	if err != nil {
 		return Caller{}, err
 	}

@@ -65,6 +65,8 @@ type Keys struct {
 
 	// onVerify, when set by tests, observes every successful Verify.
 	onVerify func(cached bool)
+	// lastReload is when VerifyFresh last re-read the store (Unix ns).
+	lastReload atomic.Int64
 }
 
 // New loads the keys from ks and creates the first signing key if there is

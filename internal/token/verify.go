@@ -1,7 +1,9 @@
 package token
 
 import (
+	"context"
 	"crypto/sha256"
+	"errors"
 	"strings"
 	"time"
 
@@ -122,9 +124,34 @@ func checkHeader(obj *jose.JSONWebSignature, set *keySet) (*keyEntry, error) {
 	}
 	e, ok := set.byID[h.KeyID]
 	if !ok {
-		return nil, denied("token signed by unknown key")
+		return nil, errUnknownKey
 	}
 	return e, nil
+}
+
+var errUnknownKey = denied("token signed by unknown key")
+
+// reloadEvery bounds how often tokens naming an unknown key can make this
+// node re-read the key store, so forged key ids cannot flood it.
+const reloadEvery = time.Second
+
+// VerifyFresh is Verify that, when the token names a key this node does not
+// know, re-reads the key store once (another node may have rotated) and
+// tries again.
+func (k *Keys) VerifyFresh(ctx context.Context, token string) (Claims, error) {
+	c, err := k.Verify(token)
+	if !errors.Is(err, errUnknownKey) {
+		return c, err
+	}
+	now := k.cfg.Now()
+	last := k.lastReload.Load()
+	if last != 0 && now.Sub(time.Unix(0, last)) < reloadEvery || !k.lastReload.CompareAndSwap(last, now.UnixNano()) {
+		return c, err
+	}
+	if rerr := k.Reload(ctx); rerr != nil {
+		return c, err
+	}
+	return k.Verify(token)
 }
 
 // isAccessTokenType accepts the typ RFC 9068 defines, in either spelling;

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -321,4 +322,27 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("refusal with wrong code: %v", err)
 		}
 	})
+}
+
+// TestVerifyFreshLearnsKeysRotatedElsewhere: two nodes share a key store;
+// after one rotates, the other accepts the new key's tokens at once.
+func TestVerifyFreshLearnsKeysRotatedElsewhere(t *testing.T) {
+	ks := newMemKeyStore()
+	a := newKeysOn(t, ks, testConfig())
+	b := newKeysOn(t, ks, testConfig())
+	if err := a.Rotate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tok := mustIssue(t, a, "alice")
+	if _, err := b.Verify(tok); err == nil {
+		t.Fatal("b knew a's new key without reloading")
+	}
+	if _, err := b.VerifyFresh(context.Background(), tok); err != nil {
+		t.Fatalf("VerifyFresh did not pick up the rotated key: %v", err)
+	}
+	// An unknown key that exists nowhere stays refused.
+	other := newKeysOn(t, newMemKeyStore(), testConfig())
+	if _, err := b.VerifyFresh(context.Background(), mustIssue(t, other, "mallory")); err == nil {
+		t.Fatal("a token from a foreign key store was accepted")
+	}
 }
