@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -50,6 +51,14 @@ var scenarios = []scenario{
 			return ">= 3000 req/s", r.rate() >= 3000
 		},
 		setup: setupInsert,
+	},
+	{
+		name:  "login",
+		about: "POST /api/v1/auth/login with a correct password: argon2id under the hashing cap, then a new session",
+		target: func(r result) (string, bool) {
+			return "reported", true
+		},
+		setup: setupLogin,
 	},
 	{
 		name:  "query",
@@ -135,6 +144,28 @@ func setupPointRead(ctx context.Context, e *env) (op, error) {
 	}
 	return func(ctx context.Context, w *worker) error {
 		_, err := call(ctx, w.hc, w.token, "GET", urls[w.rng.IntN(len(urls))], nil, http.StatusOK)
+		return err
+	}, nil
+}
+
+// setupLogin signs the bench's users in over and over. The server's
+// per-address rate limit must be raised for it (run.sh does), or every
+// client shares one address's bucket.
+func setupLogin(ctx context.Context, e *env) (op, error) {
+	if _, err := e.userToken(ctx, 0); err != nil {
+		return nil, err
+	}
+	url := e.ep.public + "/api/v1/auth/login"
+	bodies := make([][]byte, len(e.users))
+	for i, u := range e.users {
+		b, err := json.Marshal(map[string]string{"username": u.name, "password": u.password})
+		if err != nil {
+			return nil, err
+		}
+		bodies[i] = b
+	}
+	return func(ctx context.Context, w *worker) error {
+		_, err := call(ctx, w.hc, "", "POST", url, bodies[w.id%len(bodies)], http.StatusOK)
 		return err
 	}, nil
 }
