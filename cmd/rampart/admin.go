@@ -18,7 +18,7 @@ import (
 
 func newAdmin() *cobra.Command {
 	cmd := &cobra.Command{Use: "admin", Short: "Host-side administration (needs the data directory or database)"}
-	cmd.AddCommand(newAdminCreate())
+	cmd.AddCommand(newAdminCreate(), newAdminRecover(), newAdminUnlock())
 	return cmd
 }
 

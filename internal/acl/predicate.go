@@ -14,8 +14,13 @@ const SideTable = "doc_acl"
 // right want on the document whose collection and id columns are doc.collection
 // and doc.id: some allow entry for one of p's principals grants it and no deny
 // entry for one of them withholds it. Bypassing admins get a
-// tautology. A caller with no principals matches nothing.
+// tautology. A caller with no principals, or whose Mask leaves out want,
+// matches nothing.
 func Predicate(b *query.Builder, p Principals, want Right, doc string) {
+	if p.Mask != 0 && !p.Mask.Has(want) {
+		b.S("1 = 0")
+		return
+	}
 	if p.Bypass {
 		b.S("1 = 1")
 		return

@@ -11,6 +11,12 @@ type Principals struct {
 	// Bypass is true when Admin is and the configuration lets admins
 	// skip ACL checks.
 	Bypass bool
+	// Mask and Collections narrow a scoped credential (an API key): Mask,
+	// when not 0, caps every right, bypass included; Collections, when not
+	// empty, lists the only collections it may touch. Zero values narrow
+	// nothing, so a key can only ever hold less than its user.
+	Mask        Right
+	Collections []string
 }
 
 // NewPrincipals builds the set for a user and its resolved roles.
@@ -32,10 +38,10 @@ func (p Principals) Contains(id string) bool {
 
 // Effective returns the rights p holds under l: the union of allow entries
 // naming one of p's principals, minus the union of deny entries doing so.
-// Deny wins. Bypassing admins hold every right.
+// Deny wins. Bypassing admins hold every right. Mask caps the result.
 func (p Principals) Effective(l List) Right {
 	if p.Bypass {
-		return All
+		return p.masked(All)
 	}
 	var allow, deny Right
 	for _, e := range l {
@@ -48,5 +54,17 @@ func (p Principals) Effective(l List) Right {
 			allow |= e.Rights
 		}
 	}
-	return allow &^ deny
+	return p.masked(allow &^ deny)
+}
+
+func (p Principals) masked(r Right) Right {
+	if p.Mask != 0 {
+		return r & p.Mask
+	}
+	return r
+}
+
+// InCollection reports whether p may touch the collection at all.
+func (p Principals) InCollection(name string) bool {
+	return len(p.Collections) == 0 || slices.Contains(p.Collections, name)
 }

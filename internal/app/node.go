@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/cluster"
 	"rampart.dev/rampart/internal/config"
 	"rampart.dev/rampart/internal/store"
@@ -77,6 +78,7 @@ func (n *Node) Start(ctx context.Context) error {
 		MaxBody: int64(n.cfg.Limits.MaxBody), MaxDepth: n.cfg.Limits.MaxDepth,
 		Issuer: Issuer(n.cfg), TLS: n.tls != nil, Log: n.log,
 		RatePerMinute: n.cfg.Auth.RateLimit.PerMinute, RateBurst: n.cfg.Auth.RateLimit.Burst,
+		Audit: audit.NewLog(n.st),
 		Ready: func(ctx context.Context) error { _, err := n.st.LastSeq(ctx); return err },
 	})
 	for _, l := range []struct {

@@ -34,6 +34,10 @@ type Options struct {
 	Engine Engine
 	// Config, when set, edits the configuration before the node starts.
 	Config func(*config.Config)
+	// StrictAuth keeps the production rate limit and lockout. Without it a
+	// test node lets any number of sign-ins through, so suites that sign in
+	// often or try wrong passwords on purpose do not trip them.
+	StrictAuth bool
 }
 
 // Harness is a running node.
@@ -55,6 +59,11 @@ func Start(t testing.TB, o Options) *Harness {
 	cfg.Auth.Issuer = "https://rampart.test"
 	// Cheap hashing keeps sign-ins fast; the policy is unchanged.
 	cfg.Auth.Password.Argon2Time, cfg.Auth.Password.Argon2Memory = 1, 8*config.MiB
+	if !o.StrictAuth {
+		cfg.Auth.RateLimit = config.RateLimit{PerMinute: 6_000_000, Burst: 100_000}
+		// A lock and the backoff never last longer than the lock duration.
+		cfg.Auth.Lockout = config.Lockout{MaxFailures: 1000, Window: config.Duration(time.Millisecond), Duration: config.Duration(time.Millisecond)}
+	}
 	if o.Engine == Postgres {
 		url, schema := pgtest.Schema(t)
 		cfg.Database.Driver = config.DriverPostgres

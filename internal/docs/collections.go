@@ -20,20 +20,20 @@ type Settings struct {
 	SearchableFields []string `json:"searchable_fields,omitempty"`
 }
 
-func admin(p acl.Principals) error {
+func admin(p acl.Principals, coll string) error {
 	if err := signedIn(p); err != nil {
 		return err
 	}
 	if !p.Admin {
 		return errs.E(errs.PermissionDenied, "only admins manage collections")
 	}
-	return nil
+	return scoped(p, coll)
 }
 
 // PutCollection creates a collection or changes its settings; settings left
 // out keep their current (or default) values.
 func (s *Service) PutCollection(ctx context.Context, p acl.Principals, name string, set Settings) (store.Collection, error) {
-	if err := admin(p); err != nil {
+	if err := admin(p, name); err != nil {
 		return store.Collection{}, err
 	}
 	if err := store.ValidCollection(name); err != nil {
@@ -84,7 +84,7 @@ func apply(c *store.Collection, set Settings) {
 
 // GetCollection returns a collection's settings.
 func (s *Service) GetCollection(ctx context.Context, p acl.Principals, name string) (store.Collection, error) {
-	if err := admin(p); err != nil {
+	if err := admin(p, name); err != nil {
 		return store.Collection{}, err
 	}
 	return s.collection(ctx, name)
@@ -99,7 +99,7 @@ type IndexSpec struct {
 
 // CreateIndex builds an expression index on a collection.
 func (s *Service) CreateIndex(ctx context.Context, p acl.Principals, coll string, spec IndexSpec) (IndexSpec, error) {
-	if err := admin(p); err != nil {
+	if err := admin(p, coll); err != nil {
 		return IndexSpec{}, err
 	}
 	ix := store.Index{Collection: coll, Name: spec.Name, Unique: spec.Unique}
@@ -130,7 +130,7 @@ func specOf(ix store.Index) IndexSpec {
 
 // Indexes lists a collection's indexes.
 func (s *Service) Indexes(ctx context.Context, p acl.Principals, coll string) ([]IndexSpec, error) {
-	if err := admin(p); err != nil {
+	if err := admin(p, coll); err != nil {
 		return nil, err
 	}
 	if _, err := s.collection(ctx, coll); err != nil {
@@ -146,7 +146,7 @@ func (s *Service) Indexes(ctx context.Context, p acl.Principals, coll string) ([
 
 // DropIndex removes an index.
 func (s *Service) DropIndex(ctx context.Context, p acl.Principals, coll, name string) error {
-	if err := admin(p); err != nil {
+	if err := admin(p, coll); err != nil {
 		return err
 	}
 	if err := store.ValidIndexName(name); err != nil {

@@ -49,7 +49,13 @@ func (s *Service) pointRead(p acl.Principals, coll, id string) error {
 	if err := store.ValidCollection(coll); err != nil {
 		return err
 	}
-	return store.ValidID(id)
+	if err := store.ValidID(id); err != nil {
+		return err
+	}
+	if scoped(p, coll) != nil {
+		return errDocNotFound
+	}
+	return nil
 }
 
 // QueryRequest is one page of a query, as clients send it.
@@ -203,7 +209,7 @@ func (s *Service) listable(ctx context.Context, p acl.Principals, coll string) (
 		return false, err
 	}
 	_, err := s.collection(ctx, coll)
-	if errs.Is(err, errs.NotFound) {
+	if errs.Is(err, errs.NotFound) || err == nil && scoped(p, coll) != nil {
 		return false, nil
 	}
 	return err == nil, err

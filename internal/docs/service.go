@@ -108,6 +108,16 @@ func readable(p acl.Principals, d store.Doc, err error) (store.Doc, acl.Right, e
 
 var errDocNotFound = errs.E(errs.NotFound, "document not found")
 
+// scoped refuses a collection outside the caller's API key scope. Writes
+// answer with the error; reads turn it into "nothing there", so a scoped
+// key learns nothing about other collections.
+func scoped(p acl.Principals, coll string) error {
+	if !p.InCollection(coll) {
+		return errs.E(errs.PermissionDenied, "this API key may not use collection %q", coll)
+	}
+	return nil
+}
+
 // checkVersion enforces If-Match; 0 means the caller did not ask.
 func checkVersion(cur store.Doc, ifMatch int64) error {
 	if ifMatch != 0 && cur.Version != ifMatch {

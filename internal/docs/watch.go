@@ -89,6 +89,9 @@ func (s *Service) wait(ctx context.Context, wake <-chan struct{}) error {
 
 // visible keeps the changes the caller may read now, with documents.
 func (s *Service) visible(ctx context.Context, p acl.Principals, coll string, changes []store.Change) ([]Event, error) {
+	if scoped(p, coll) != nil {
+		return nil, nil
+	}
 	var live []string
 	for _, c := range changes {
 		if c.Op != store.OpDelete {

@@ -30,6 +30,9 @@ func (s *Service) InsertMany(ctx context.Context, p acl.Principals, coll string,
 	if err := store.ValidCollection(coll); err != nil {
 		return nil, err
 	}
+	if err := scoped(p, coll); err != nil {
+		return nil, err
+	}
 	if len(raws) == 0 || len(raws) > s.opt.MaxInsertMany {
 		return nil, errs.E(errs.InvalidArgument, "insert 1 to %d documents at a time", s.opt.MaxInsertMany)
 	}
@@ -196,6 +199,9 @@ func (s *Service) update(ctx context.Context, p acl.Principals, coll, id string,
 // writable refuses writes before a transaction is spent on them.
 func (s *Service) writable(ctx context.Context, p acl.Principals, coll, id string) error {
 	if err := signedIn(p); err != nil {
+		return err
+	}
+	if err := scoped(p, coll); err != nil {
 		return err
 	}
 	c, err := s.collection(ctx, coll)

@@ -78,6 +78,8 @@ type Service struct {
 	opt      Options
 	dir      *directory
 	sessions *sessionCache
+	apiKeys  *keyCache
+	guards   *nameGuards // failed sign-ins of names without an account
 	log      *slog.Logger
 }
 
@@ -106,6 +108,8 @@ func New(st store.Store, hasher *password.Hasher, keys *token.Keys, opt Options)
 	}
 	s := &Service{st: st, hasher: hasher, keys: keys, opt: opt, dir: newDirectory(st, opt.AdminsBypass), log: opt.Log}
 	s.sessions = newSessionCache(opt.Now)
+	s.apiKeys = newKeyCache()
+	s.guards = newNameGuards()
 	return s
 }
 
@@ -132,6 +136,9 @@ func (s *Service) revoked(ref string) {
 func (s *Service) forget(ref string) {
 	if sid, ok := strings.CutPrefix(ref, "session:"); ok {
 		s.sessions.drop(sid)
+	}
+	if kid, ok := strings.CutPrefix(ref, "apikey:"); ok {
+		s.apiKeys.drop(kid)
 	}
 }
 

@@ -58,6 +58,8 @@ func (s *Service) checkPassword(pw, username string) error {
 		return errs.E(errs.InvalidArgument, "password must be %d to %d characters", s.opt.MinPasswordLength, s.opt.MaxPasswordLength)
 	case strings.EqualFold(pw, username):
 		return errs.E(errs.InvalidArgument, "password must not be the username")
+	case isCommonPassword(pw):
+		return errs.E(errs.InvalidArgument, "password is one of the most common passwords; choose another")
 	}
 	return nil
 }

@@ -13,6 +13,9 @@
 //   - Versions start at 1 and grow by one per change; times are UTC.
 //   - Change-log sequence numbers grow in commit order, so a reader that has
 //     seen sequence n never later finds a new entry below n.
+//   - The audit log is written only inside Write, so an audited action and
+//     its entry commit together; its sequences are gap-free and in commit
+//     order, and no method updates or deletes an entry.
 //   - List-shaped reads (Find, Count, Distinct, Aggregate) take the caller's
 //     principals and enforce read access inside the SQL statement.
 //

@@ -77,6 +77,13 @@ type Reader interface {
 	Record(ctx context.Context, kind, id string) (Record, error)
 	// Records lists the records of kind owned by owner, by id.
 	Records(ctx context.Context, kind, owner string) ([]Record, error)
+
+	// Audit returns up to q.Limit audit entries matching every filter of q,
+	// ascending by Seq; an invalid q is an invalid_argument error.
+	Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+	// AuditRange returns up to limit (1 to MaxAuditPage) audit entries with
+	// Seq > afterSeq, ascending, unfiltered: the walk that checks the chain.
+	AuditRange(ctx context.Context, afterSeq int64, limit int) ([]AuditEntry, error)
 }
 
 // Tx is one write transaction. It sees its own writes. Methods use the
@@ -112,6 +119,18 @@ type Tx interface {
 	UpdateRecord(kind, id string, fn func(cur Record) (Record, error)) (Record, error)
 	// DeleteRecord removes a record; ErrNotFound if missing.
 	DeleteRecord(kind, id string) error
+
+	// LastAudit returns the audit entry with the highest Seq this
+	// transaction sees, or the zero entry (Seq 0, Hash nil) when the log is
+	// empty.
+	LastAudit() (AuditEntry, error)
+	// AppendAudit stores e as the next audit entry, Seq LastAudit().Seq+1,
+	// and returns it as stored. Sequences follow commit order without gaps:
+	// a write that fails leaves no entry and uses up no number. A non-zero
+	// e.Seq must equal the next sequence (failed_precondition otherwise), so
+	// a caller that hashed the sequence in cannot be renumbered. Entries are
+	// never updated or deleted through the store.
+	AppendAudit(e AuditEntry) (AuditEntry, error)
 }
 
 // Find describes one page of a query.

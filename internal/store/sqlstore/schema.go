@@ -72,6 +72,26 @@ var migrations = []string{
 		PRIMARY KEY (kind, id)
 	);
 	CREATE INDEX records_owner ON records (kind, owner, id);`,
+	// The audit log numbers its entries itself (MAX + 1 under the write
+	// lock) instead of with {{serial}}: a PostgreSQL sequence hands out
+	// numbers that a rolled-back write never uses, which would leave gaps
+	// in a chain whose gaps mean tampering. data is text, not {{json}},
+	// because JSONB would rewrite the bytes the hash covers.
+	`CREATE TABLE audit (
+		seq BIGINT PRIMARY KEY,
+		at BIGINT NOT NULL,
+		kind {{text}} NOT NULL,
+		actor {{text}} NOT NULL,
+		subject {{text}} NOT NULL,
+		addr {{text}} NOT NULL,
+		data {{text}} NOT NULL,
+		prev_hash {{blob}} NOT NULL,
+		hash {{blob}} NOT NULL
+	);
+	CREATE INDEX audit_kind ON audit (kind, seq);
+	CREATE INDEX audit_actor ON audit (actor, seq);
+	CREATE INDEX audit_subject ON audit (subject, seq);
+	CREATE INDEX audit_at ON audit (at, seq);`,
 }
 
 func render(d query.Dialect, ddl string) string {

@@ -46,6 +46,10 @@ func Run(t *testing.T, open Opener) {
 		{"FindPages", testFindPages},
 		{"CountDistinctAggregate", testCountDistinctAggregate},
 		{"ReadPredicate", testReadPredicate},
+		{"Audit", testAuditAppend},
+		{"AuditRollback", testAuditRollback},
+		{"AuditConcurrent", testAuditConcurrent},
+		{"AuditQuery", testAuditQuery},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

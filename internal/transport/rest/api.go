@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"rampart.dev/rampart/internal/acl"
+	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/docs"
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/identity"
@@ -32,7 +34,9 @@ type Options struct {
 	// address gets on anonymous endpoints.
 	RatePerMinute int
 	RateBurst     int
-	Log           *slog.Logger
+	// Audit serves GET /api/v1/audit; nil answers unavailable.
+	Audit *audit.Log
+	Log   *slog.Logger
 }
 
 // API serves REST over the document and identity services.
@@ -41,6 +45,8 @@ type API struct {
 	id   *identity.Service
 	opt  Options
 	log  *slog.Logger
+	// limits holds the per-address buckets of the anonymous endpoints.
+	limits *limiter
 }
 
 // New builds the REST surface.
@@ -57,7 +63,7 @@ func New(d *docs.Service, id *identity.Service, opt Options) *API {
 	if opt.Ready == nil {
 		opt.Ready = func(context.Context) error { return nil }
 	}
-	return &API{docs: d, id: id, opt: opt, log: opt.Log}
+	return &API{docs: d, id: id, opt: opt, log: opt.Log, limits: newLimiter(opt.RatePerMinute, opt.RateBurst, time.Now)}
 }
 
 type ctxKey int
@@ -131,9 +137,21 @@ func (a *API) authed(who access, h handler) http.Handler {
 // maxTokenHeader bounds the Authorization header before any parsing.
 const maxTokenHeader = 8 << 10
 
+// authenticate reads the request's one credential: Authorization: Bearer
+// with an access token or an API key, or X-API-Key with an API key. Both
+// headers at once is a client mistake, refused rather than guessed at.
 func (a *API) authenticate(r *http.Request) (identity.Caller, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
+	h, keys := r.Header.Get("Authorization"), r.Header.Values("X-API-Key")
+	switch {
+	case len(keys) > 1 || len(keys) == 1 && h != "":
+		return identity.Caller{}, errs.E(errs.InvalidArgument, "send one credential: either Authorization or X-API-Key")
+	case len(keys) == 1:
+		key := strings.TrimSpace(keys[0])
+		if len(key) > maxTokenHeader || !strings.HasPrefix(key, identity.APIKeyPrefix) {
+			return identity.Caller{}, errs.E(errs.Unauthenticated, "X-API-Key takes an API key (%s...)", identity.APIKeyPrefix)
+		}
+		return a.id.Authenticate(r.Context(), key)
+	case h == "":
 		return identity.Caller{}, errs.E(errs.Unauthenticated, "missing bearer token")
 	}
 	if len(h) > maxTokenHeader {

@@ -51,6 +51,7 @@ func (a *API) Public() http.Handler {
 func (a *API) Admin() http.Handler {
 	mux := http.NewServeMux()
 	a.common(mux)
+	mux.Handle("GET /api/v1/audit", a.authed(adminsOnly, a.listAudit))
 	mux.Handle("POST /api/v1/users", a.authed(adminsOnly, a.createUser))
 	mux.Handle("GET /api/v1/users", a.authed(adminsOnly, a.listUsers))
 	mux.Handle("GET /api/v1/users/{id}", a.authed(adminsOnly, a.getUser))
