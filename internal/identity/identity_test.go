@@ -11,6 +11,7 @@ import (
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/identity"
 	"rampart.dev/rampart/internal/identity/password"
+	"rampart.dev/rampart/internal/store"
 	"rampart.dev/rampart/internal/store/sqlite"
 	"rampart.dev/rampart/internal/token"
 )
@@ -18,6 +19,15 @@ import (
 var ctx = context.Background()
 
 func newService(t *testing.T, opt identity.Options) *identity.Service {
+	t.Helper()
+	s, _ := newServiceStore(t, opt)
+	return s
+}
+
+// newServiceStore builds a service over a fresh SQLite store. Its clocks
+// follow time.Now, so inside a synctest bubble they run on fake time; the
+// store closes when the test ends.
+func newServiceStore(t *testing.T, opt identity.Options) (*identity.Service, store.Store) {
 	t.Helper()
 	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "db"), Origin: "test"})
 	if err != nil {
@@ -36,7 +46,7 @@ func newService(t *testing.T, opt identity.Options) *identity.Service {
 	if err := s.EnsureBuiltins(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, st
 }
 
 func mustUser(t *testing.T, s *identity.Service, name string) string {

@@ -48,7 +48,7 @@ func (s *Service) beforeLogin(ctx context.Context, name, user string, m Meta) er
 }
 
 // afterLogin records the outcome of a password check: a success clears the
-// account's failures, a failure counts against it. A correct password that
+// account's failures, a failure counts against it and is audited. A correct password that
 // lost the race with a lock engaged meanwhile is refused like a wrong one.
 func (s *Service) afterLogin(ctx context.Context, name, user string, ok bool, m Meta) error {
 	if !ok {
@@ -70,10 +70,9 @@ func (s *Service) afterLogin(ctx context.Context, name, user string, ok bool, m 
 			refused = true
 			return s.failInTx(tx, name, user, g, "locked", m)
 		}
-		if err := deleteIfThere(tx, kindLoginGuard, user); err != nil {
-			return err
-		}
-		return s.auditLogin(tx, audit.LoginSuccess, name, user, m, map[string]any{"methods": []string{"pwd"}})
+		// The success itself is audited when the session starts: a second
+		// factor or a disabled account may still stop it.
+		return deleteIfThere(tx, kindLoginGuard, user)
 	})
 	if err == nil && refused {
 		err = errBadLogin

@@ -3,9 +3,11 @@ package identity
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"rampart.dev/rampart/internal/acl"
+	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/store"
 	"rampart.dev/rampart/internal/token"
@@ -52,7 +54,13 @@ func (s *Service) Login(ctx context.Context, username, pw string, m Meta) (Login
 		return LoginResult{}, err
 	}
 	if _, err := s.dir.principals(ctx, user); err != nil {
-		return LoginResult{}, errBadLogin
+		// A correct password for a disabled account: refused like a wrong
+		// one, and audited.
+		werr := s.st.Write(ctx, func(tx store.Tx) error {
+			return s.audit(tx, audit.Event{Kind: audit.LoginFailure, Actor: user, Subject: user, Addr: m.Addr,
+				Data: map[string]any{"reason": "disabled"}})
+		})
+		return LoginResult{}, errors.Join(errBadLogin, werr)
 	}
 	challenge, enrol, err := s.secondFactor(ctx, user, m)
 	if err != nil || challenge != nil {
@@ -191,17 +199,18 @@ func (s *Service) Me(ctx context.Context, p acl.Principals) (store.Doc, []string
 // AddToAdmins makes a user an admin; the host-side "admin create" uses it.
 func (s *Service) AddToAdmins(ctx context.Context, user string) error {
 	return s.write(ctx, func(tx store.Tx) error {
-		_, err := tx.Update(Collection, acl.RoleAdmins, func(d store.Doc) (store.Doc, error) {
+		d, err := tx.Update(Collection, acl.RoleAdmins, func(d store.Doc) (store.Doc, error) {
 			m := members(d)
-			for _, id := range m {
-				if id == user {
-					return d, nil
-				}
+			if !slices.Contains(m, user) {
+				d.Fields["members"] = toAny(append(m, user))
 			}
-			d.Fields["members"] = toAny(append(m, user))
 			return d, nil
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		return s.audit(tx, audit.Event{Kind: audit.RoleMembers, Actor: System.User, Subject: acl.RoleAdmins,
+			Data: map[string]any{"members": members(d)}})
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/store"
 )
@@ -49,8 +50,11 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next st
 		if err := tx.PutRecord(store.Record{Kind: kindPassword, ID: c.User, Owner: c.User, Data: []byte(hash)}); err != nil {
 			return err
 		}
-		gone, err = s.revokeAll(ctx, tx, c.User, c.Session)
-		return err
+		if gone, err = s.revokeAll(ctx, tx, c.User, c.Session); err != nil {
+			return err
+		}
+		return s.audit(tx, audit.Event{Kind: audit.PasswordChange, Actor: c.User, Subject: c.User,
+			Data: map[string]any{"sessions_ended": len(gone)}})
 	})
 	for _, sid := range gone {
 		s.revoked("session:" + sid)

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"rampart.dev/rampart/internal/acl"
+	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/query"
 	"rampart.dev/rampart/internal/store"
@@ -45,8 +46,11 @@ func (s *Service) CreateRole(ctx context.Context, p acl.Principals, name string,
 			return err
 		}
 		var err error
-		out, err = tx.Get(Collection, id)
-		return err
+		if out, err = tx.Get(Collection, id); err != nil {
+			return err
+		}
+		return s.audit(tx, audit.Event{Kind: audit.RoleCreate, Actor: p.User, Subject: id,
+			Data: map[string]any{"name": name, "members": memberIDs}})
 	})
 	return out, err
 }
@@ -135,7 +139,10 @@ func (s *Service) SetMembers(ctx context.Context, p acl.Principals, role string,
 			d.Fields["members"], d.ModifiedBy = toAny(memberIDs), p.User
 			return d, nil
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		return s.audit(tx, audit.Event{Kind: audit.RoleMembers, Actor: p.User, Subject: role, Data: map[string]any{"members": memberIDs}})
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Doc{}, errs.E(errs.NotFound, "role not found")
@@ -171,7 +178,10 @@ func (s *Service) DeleteRole(ctx context.Context, p acl.Principals, id string) e
 			}
 		}
 		name, _ := d.Fields["name"].(string)
-		return deleteIfThere(tx, kindRolename, name)
+		if err := deleteIfThere(tx, kindRolename, name); err != nil {
+			return err
+		}
+		return s.audit(tx, audit.Event{Kind: audit.RoleDelete, Actor: p.User, Subject: id, Data: map[string]any{"name": name}})
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return errs.E(errs.NotFound, "role not found")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rampart.dev/rampart/internal/acl"
+	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/identity/password"
 	"rampart.dev/rampart/internal/store"
@@ -193,4 +194,10 @@ func admin(p acl.Principals) error {
 		return errs.E(errs.PermissionDenied, "only admins manage users and roles")
 	}
 	return nil
+}
+
+// audit appends e inside tx, stamped with the service's clock.
+func (s *Service) audit(tx store.Tx, e audit.Event) error {
+	_, err := audit.Append(tx, e, s.now())
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"rampart.dev/rampart/internal/acl"
+	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/store"
 )
@@ -110,7 +111,14 @@ func (s *Service) startSession(ctx context.Context, user string, m Meta, methods
 		Expires: now.Add(s.opt.SessionTTL), Addr: m.Addr, UserAgent: truncate(m.UserAgent, maxUserAgent),
 		Methods: methods, Live: []tokenHash{{Hash: hashSecret(secret)}}, Rotated: []tokenHash{}, Enrol: enrol,
 	}
-	if err := s.st.Write(ctx, func(tx store.Tx) error { return putSession(tx, ses) }); err != nil {
+	err := s.st.Write(ctx, func(tx store.Tx) error {
+		if err := putSession(tx, ses); err != nil {
+			return err
+		}
+		return s.audit(tx, audit.Event{Kind: audit.LoginSuccess, Actor: user, Subject: ses.ID, Addr: m.Addr,
+			Data: map[string]any{"methods": methods, "enrol_only": enrol}})
+	})
+	if err != nil {
 		return Tokens{}, err
 	}
 	return s.issue(ses, secret)
@@ -186,7 +194,10 @@ func (s *Service) Refresh(ctx context.Context, tok string) (Tokens, error) {
 			return errBadRefresh
 		case tokenReused:
 			reused = true
-			return tx.DeleteRecord(kindSession, sid)
+			if err := tx.DeleteRecord(kindSession, sid); err != nil {
+				return err
+			}
+			return s.audit(tx, audit.Event{Kind: audit.RefreshReuseDetected, Actor: ses.User, Subject: sid})
 		}
 		next = newSecret()
 		ses.Live = keepLast(append(ses.Live, tokenHash{Hash: hashSecret(next)}), maxLive)
@@ -284,7 +295,11 @@ func (s *Service) RevokeSession(ctx context.Context, c Caller, sid string) error
 		if err != nil {
 			return err
 		}
-		return tx.DeleteRecord(kindSession, sid)
+		if err := tx.DeleteRecord(kindSession, sid); err != nil {
+			return err
+		}
+		return s.audit(tx, audit.Event{Kind: audit.SessionRevoke, Actor: c.User, Subject: sid,
+			Data: map[string]any{"own_session": sid == c.Session}})
 	})
 	if err == nil {
 		s.revoked("session:" + sid)

@@ -2,7 +2,6 @@ package identity_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -10,34 +9,14 @@ import (
 
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/identity"
-	"rampart.dev/rampart/internal/identity/password"
-	"rampart.dev/rampart/internal/store/sqlite"
-	"rampart.dev/rampart/internal/token"
 )
 
-// bubbleService builds a service whose clocks all run on the synctest
-// bubble's fake time; the store is closed before the bubble ends.
+// bubbleService is a service with password sign-in on, for tests that run
+// inside a synctest bubble.
 func bubbleService(t *testing.T, opt identity.Options) *identity.Service {
 	t.Helper()
-	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "db"), Origin: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h, err := password.NewHasher(password.Params{Time: 1, MemoryKiB: 8 << 10, Threads: 1, SaltLen: 16, KeyLen: 32}, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := token.New(ctx, identity.KeyStore(st), token.Config{Issuer: "https://test", Audience: "rampart", TTL: 10 * time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
 	opt.LocalLogin = true
-	s := identity.New(st, h, keys, opt)
-	if err := s.EnsureBuiltins(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return newService(t, opt)
 }
 
 func signIn(t *testing.T, s *identity.Service, name string) identity.Tokens {

@@ -3,10 +3,12 @@ package identity
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"rampart.dev/rampart/internal/acl"
+	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/store"
 )
@@ -114,7 +116,10 @@ func (s *Service) CreateUser(ctx context.Context, p acl.Principals, u NewUser) (
 		if err := tx.PutRecord(store.Record{Kind: kindUsername, ID: name, Owner: id}); err != nil {
 			return err
 		}
-		return tx.PutRecord(store.Record{Kind: kindPassword, ID: id, Owner: id, Data: []byte(hash)})
+		if err := tx.PutRecord(store.Record{Kind: kindPassword, ID: id, Owner: id, Data: []byte(hash)}); err != nil {
+			return err
+		}
+		return s.audit(tx, audit.Event{Kind: audit.UserCreate, Actor: p.User, Subject: id, Data: map[string]any{"username": name}})
 	})
 	return out, err
 }
@@ -204,14 +209,41 @@ func (s *Service) UpdateUser(ctx context.Context, p acl.Principals, id string, p
 		// A disabled account or a password set by an admin ends every
 		// session the user had.
 		if hash != "" || patch.Disabled != nil && *patch.Disabled {
-			gone, err = s.revokeAll(ctx, tx, id, "")
+			if gone, err = s.revokeAll(ctx, tx, id, ""); err != nil {
+				return err
+			}
 		}
-		return err
+		return s.auditUpdate(tx, p.User, id, patch)
 	})
 	for _, sid := range gone {
 		s.revoked("session:" + sid)
 	}
 	return out, err
+}
+
+// auditUpdate records which fields an admin changed, never their values
+// where they are secret.
+func (s *Service) auditUpdate(tx store.Tx, actor, id string, patch UserPatch) error {
+	var fields []string
+	for name, set := range map[string]bool{"name": patch.Name != nil, "email": patch.Email != nil, "password": patch.Password != nil} {
+		if set {
+			fields = append(fields, name)
+		}
+	}
+	slices.Sort(fields)
+	if len(fields) > 0 {
+		if err := s.audit(tx, audit.Event{Kind: audit.UserUpdate, Actor: actor, Subject: id, Data: map[string]any{"fields": fields}}); err != nil {
+			return err
+		}
+	}
+	if patch.Disabled == nil {
+		return nil
+	}
+	kind := audit.UserEnable
+	if *patch.Disabled {
+		kind = audit.UserDisable
+	}
+	return s.audit(tx, audit.Event{Kind: kind, Actor: actor, Subject: id})
 }
 
 func setIf(m map[string]any, k string, v *string) {
@@ -250,8 +282,8 @@ func (s *Service) DeleteUser(ctx context.Context, p acl.Principals, id string) e
 	name, _ := cur.Fields["username"].(string)
 	var gone []string
 	defer func() {
-		for _, sid := range gone {
-			s.revoked("session:" + sid)
+		for _, ref := range gone {
+			s.revoked(ref)
 		}
 	}()
 	return s.write(ctx, func(tx store.Tx) error {
@@ -259,7 +291,7 @@ func (s *Service) DeleteUser(ctx context.Context, p acl.Principals, id string) e
 			return err
 		}
 		var err error
-		if gone, err = s.revokeAll(ctx, tx, id, ""); err != nil {
+		if gone, err = s.purge(ctx, tx, id); err != nil {
 			return err
 		}
 		for _, r := range roles {
@@ -270,8 +302,38 @@ func (s *Service) DeleteUser(ctx context.Context, p acl.Principals, id string) e
 		if err := deleteIfThere(tx, kindUsername, name); err != nil {
 			return err
 		}
-		return deleteIfThere(tx, kindPassword, id)
+		return s.audit(tx, audit.Event{Kind: audit.UserDelete, Actor: p.User, Subject: id, Data: map[string]any{"username": name}})
 	})
+}
+
+// ownedKinds are the record kinds that belong to one user; deleting the
+// user deletes them all.
+var ownedKinds = []string{
+	kindSession, kindAPIKey, kindPassword, kindTOTP, kindRecovery, kindMFAPending, kindLoginGuard, kindBreakglass,
+}
+
+// purge deletes every record a user owns and returns the cached
+// credentials (sessions, API keys) every node must drop.
+func (s *Service) purge(ctx context.Context, tx store.Tx, user string) ([]string, error) {
+	var gone []string
+	for _, kind := range ownedKinds {
+		recs, err := s.st.Records(ctx, kind, user)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			if err := deleteIfThere(tx, kind, r.ID); err != nil {
+				return nil, err
+			}
+			switch kind {
+			case kindSession:
+				gone = append(gone, "session:"+r.ID)
+			case kindAPIKey:
+				gone = append(gone, "apikey:"+r.ID)
+			}
+		}
+	}
+	return gone, nil
 }
 
 func deleteIfThere(tx store.Tx, kind, id string) error {
