@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,21 +68,20 @@ func readPassword(r io.Reader) (string, error) {
 	return pw, nil
 }
 
-// createAdmin works on the database directly, so it also works before the
-// first admin exists and while a server is running on the same data.
+// createAdmin checks the password before anything is created, then makes
+// the user and adds it to admins.
 func createAdmin(ctx context.Context, cfg config.Config, username, pw string) (string, error) {
-	st, err := app.OpenStore(ctx, cfg, nil)
-	if err != nil {
+	if err := identity.CheckPassword(pw, username, cfg.Auth.Password.MinLength, cfg.Auth.Password.MaxLength); err != nil {
 		return "", err
 	}
-	defer st.Close()
-	svc, err := app.NewServices(ctx, cfg, st, nil, slog.New(slog.DiscardHandler))
-	if err != nil {
-		return "", err
-	}
-	u, err := svc.Identity.CreateUser(ctx, identity.System, identity.NewUser{Username: username, Password: pw})
-	if err != nil {
-		return "", err
-	}
-	return u.ID, svc.Identity.AddToAdmins(ctx, u.ID)
+	var id string
+	err := withServices(ctx, cfg, false, func(svc *app.Services) error {
+		u, err := svc.Identity.CreateUser(ctx, identity.System, identity.NewUser{Username: username, Password: pw})
+		if err != nil {
+			return err
+		}
+		id = u.ID
+		return svc.Identity.AddToAdmins(ctx, u.ID)
+	})
+	return id, err
 }

@@ -83,11 +83,20 @@ func newAdminUnlock() *cobra.Command {
 	return cmd
 }
 
-// withIdentity opens an existing database directly, so it works while a
-// server runs on the same data, and hands fn the identity service.
+// withIdentity opens an existing database and hands fn the identity service.
 func withIdentity(ctx context.Context, cfg config.Config, fn func(*identity.Service) error) error {
-	if err := databaseExists(cfg); err != nil {
-		return err
+	return withServices(ctx, cfg, true, func(svc *app.Services) error { return fn(svc.Identity) })
+}
+
+// withServices opens the database directly, so host-side commands work
+// while a server runs on the same data and before any admin exists. With
+// existing set, a data directory without a database is refused instead of
+// given a new, empty one.
+func withServices(ctx context.Context, cfg config.Config, existing bool, fn func(*app.Services) error) error {
+	if existing {
+		if err := databaseExists(cfg); err != nil {
+			return err
+		}
 	}
 	st, err := app.OpenStore(ctx, cfg, nil)
 	if err != nil {
@@ -98,5 +107,5 @@ func withIdentity(ctx context.Context, cfg config.Config, fn func(*identity.Serv
 	if err != nil {
 		return err
 	}
-	return fn(svc.Identity)
+	return fn(svc)
 }

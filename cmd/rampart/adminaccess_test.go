@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rampart.dev/rampart/internal/app"
+	"rampart.dev/rampart/internal/config"
 )
 
 // startWithConfig starts a server over data with a configuration file and
@@ -86,5 +90,49 @@ func TestAdminRecoverAndUnlock(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "empty")); !os.IsNotExist(err) {
 		t.Errorf("a refused command created a data directory: %v", err)
+	}
+}
+
+// TestKeysRotateSigning: the host-side rotation makes a new active key,
+// publishes both keys, and audits it.
+func TestKeysRotateSigning(t *testing.T) {
+	cfg := config.Default()
+	cfg.Data = t.TempDir()
+	ctx := context.Background()
+	first, err := rotateSigning(ctx, cfg)
+	if err == nil {
+		t.Fatalf("rotation on a data directory without a database made key %s", first)
+	}
+	if _, err := createAdmin(ctx, cfg, "root", "a long admin password"); err != nil {
+		t.Fatal(err)
+	}
+	first, err = rotateSigning(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := rotateSigning(ctx, cfg)
+	if err != nil || second == first {
+		t.Fatalf("second rotation = %s, %v; want a new key", second, err)
+	}
+	err = withServices(ctx, cfg, true, func(svc *app.Services) error {
+		jwks := string(svc.Keys.JWKS())
+		if !strings.Contains(jwks, first) || !strings.Contains(jwks, second) {
+			return fmt.Errorf("JWKS %s lacks a key", jwks)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAdminCreateRefusesBeforeTouchingData(t *testing.T) {
+	cfg := config.Default()
+	cfg.Data = filepath.Join(t.TempDir(), "data")
+	if _, err := createAdmin(context.Background(), cfg, "root", "short"); err == nil {
+		t.Fatal("a short password was accepted")
+	}
+	if _, err := os.Stat(cfg.Data); !os.IsNotExist(err) {
+		t.Fatalf("a refused admin create left %s behind: %v", cfg.Data, err)
 	}
 }

@@ -22,7 +22,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(), newAdmin(), newConfigCmd(), newAuditCmd(), newVersion())
+	root.AddCommand(newServe(), newAdmin(), newKeys(), newConfigCmd(), newAuditCmd(), newVersion())
 	return root
 }
 

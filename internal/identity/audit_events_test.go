@@ -70,3 +70,23 @@ func TestLifecycleIsAudited(t *testing.T) {
 		}
 	}
 }
+
+func TestSigningKeyRotationIsAudited(t *testing.T) {
+	s, st := newServiceStore(t, identity.Options{})
+	count := func() int {
+		got, err := st.Audit(ctx, store.AuditQuery{Kinds: []string{audit.SigningKeyRotate}, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d rotation entries after the first key, want 1", n)
+	}
+	if err := s.Keys().Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d rotation entries after a rotation, want 2 (retiring the old key is not another)", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/store"
 	"rampart.dev/rampart/internal/token"
 )
@@ -55,7 +56,19 @@ func (k keyStore) SaveKey(ctx context.Context, sk token.StoredKey) error {
 		return err
 	}
 	return k.st.Write(ctx, func(tx store.Tx) error {
-		return tx.PutRecord(store.Record{Kind: kindSigningKey, ID: sk.ID, Data: data})
+		_, err := tx.Record(kindSigningKey, sk.ID)
+		fresh := errors.Is(err, store.ErrNotFound)
+		if err != nil && !fresh {
+			return err
+		}
+		if err := tx.PutRecord(store.Record{Kind: kindSigningKey, ID: sk.ID, Data: data}); err != nil {
+			return err
+		}
+		if !fresh {
+			return nil // retiring a key, part of the rotation already audited
+		}
+		_, err = audit.Append(tx, audit.Event{Kind: audit.SigningKeyRotate, Actor: System.User, Subject: sk.ID}, sk.Created)
+		return err
 	})
 }
 

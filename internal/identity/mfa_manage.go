@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"image/png"
+	"rampart.dev/rampart/internal/acl"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -235,4 +237,47 @@ func fullSelf(c Caller) error {
 		return errs.E(errs.PermissionDenied, "enrol a second factor first (POST /api/v1/me/mfa/totp)")
 	}
 	return nil
+}
+
+// ResetMFA is an admin's way out for a user who lost both the device and
+// the recovery codes: it removes the factor, the codes and any pending
+// challenge, and ends the user's sessions. If the user's roles require a
+// factor, their next sign-in can only enrol a new one.
+func (s *Service) ResetMFA(ctx context.Context, p acl.Principals, user string) error {
+	if err := admin(p); err != nil {
+		return err
+	}
+	if _, err := s.GetUser(ctx, p, user); err != nil {
+		return err
+	}
+	var gone []string
+	err := s.st.Write(ctx, func(tx store.Tx) error {
+		if _, err := tx.Record(kindTOTP, user); errors.Is(err, store.ErrNotFound) {
+			return errs.E(errs.FailedPrecondition, "the user has no second factor")
+		} else if err != nil {
+			return err
+		}
+		for _, kind := range []string{kindTOTP, kindRecovery} {
+			if err := deleteIfThere(tx, kind, user); err != nil {
+				return err
+			}
+		}
+		pending, err := s.st.Records(ctx, kindMFAPending, user)
+		if err != nil {
+			return err
+		}
+		for _, r := range pending {
+			if err := deleteIfThere(tx, kindMFAPending, r.ID); err != nil {
+				return err
+			}
+		}
+		if gone, err = s.revokeAll(ctx, tx, user, ""); err != nil {
+			return err
+		}
+		return s.audit(tx, audit.Event{Kind: audit.MFADisable, Actor: p.User, Subject: user, Data: map[string]any{"by_admin": true}})
+	})
+	for _, sid := range gone {
+		s.revoked("session:" + sid)
+	}
+	return err
 }

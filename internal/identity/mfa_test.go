@@ -6,7 +6,6 @@ import (
 	"image/png"
 	"log/slog"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -20,10 +19,7 @@ import (
 	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/identity"
-	"rampart.dev/rampart/internal/identity/password"
 	"rampart.dev/rampart/internal/store"
-	"rampart.dev/rampart/internal/store/sqlite"
-	"rampart.dev/rampart/internal/token"
 )
 
 // mfaEnv is a service inside a synctest bubble, with its store and
@@ -54,26 +50,10 @@ func (b *syncBuffer) String() string {
 
 func newMFAEnv(t *testing.T, opt identity.Options) *mfaEnv {
 	t.Helper()
-	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "db"), Origin: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h, err := password.NewHasher(password.Params{Time: 1, MemoryKiB: 8 << 10, Threads: 1, SaltLen: 16, KeyLen: 32}, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := token.New(ctx, identity.KeyStore(st), token.Config{Issuer: "https://test", Audience: "rampart", TTL: 10 * time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
 	buf := &syncBuffer{}
 	opt.LocalLogin = true
 	opt.Log = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s := identity.New(st, h, keys, opt)
-	if err := s.EnsureBuiltins(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, st := newServiceStore(t, opt)
 	return &mfaEnv{t: t, s: s, st: st, log: buf}
 }
 
@@ -380,6 +360,31 @@ func TestWrongCodesCoolDownTheUser(t *testing.T) {
 		time.Sleep(5 * time.Minute)
 		e.complete(e.challenge("alice"), code(t, a.secret, time.Now()), true)
 		e.complete(e.challenge("alice"), a.recovery[0], true)
+	})
+}
+
+func TestAdminResetsMFA(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newMFAEnv(t, identity.Options{})
+		a := e.enrol("alice")
+		c := e.caller(a.tokens.AccessToken)
+		if err := e.s.ResetMFA(ctx, c.Principals, a.user); !errs.Is(err, errs.PermissionDenied) {
+			t.Fatalf("a user resetting a factor: %v", err)
+		}
+		if err := e.s.ResetMFA(ctx, identity.System, a.user); err != nil {
+			t.Fatal(err)
+		}
+		// Her sessions ended, and the next sign-in needs no code.
+		if _, err := e.s.Authenticate(ctx, a.tokens.AccessToken); !errs.Is(err, errs.Unauthenticated) {
+			t.Fatalf("a session that outlived the reset: %v", err)
+		}
+		if res := e.password("alice"); res.Tokens == nil {
+			t.Fatalf("sign-in after the reset still asks for a code: %+v", res)
+		}
+		if err := e.s.ResetMFA(ctx, identity.System, a.user); !errs.Is(err, errs.FailedPrecondition) {
+			t.Fatalf("second reset: %v", err)
+		}
+		e.wantAudit(a.user, audit.MFADisable)
 	})
 }
 

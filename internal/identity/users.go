@@ -52,12 +52,19 @@ func normalizeUsername(name string) (string, error) {
 }
 
 func (s *Service) checkPassword(pw, username string) error {
+	return CheckPassword(pw, username, s.opt.MinPasswordLength, s.opt.MaxPasswordLength)
+}
+
+// CheckPassword applies the password policy: valid UTF-8, min to max
+// characters, not the username, not a common password. Host-side tools
+// call it before they touch the database.
+func CheckPassword(pw, username string, min, max int) error {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case !utf8.ValidString(pw):
 		return errs.E(errs.InvalidArgument, "password is not valid UTF-8")
-	case n < s.opt.MinPasswordLength || n > s.opt.MaxPasswordLength:
-		return errs.E(errs.InvalidArgument, "password must be %d to %d characters", s.opt.MinPasswordLength, s.opt.MaxPasswordLength)
+	case n < min || n > max:
+		return errs.E(errs.InvalidArgument, "password must be %d to %d characters", min, max)
 	case strings.EqualFold(pw, username):
 		return errs.E(errs.InvalidArgument, "password must not be the username")
 	case isCommonPassword(pw):

@@ -81,3 +81,12 @@ func (a *API) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) er
 	writeJSON(w, http.StatusOK, recoveryCodesResponse{codes})
 	return nil
 }
+
+// resetMFA lets an admin remove a user's second factor.
+func (a *API) resetMFA(w http.ResponseWriter, r *http.Request) error {
+	if err := a.id.ResetMFA(r.Context(), principals(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

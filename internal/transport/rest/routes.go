@@ -58,6 +58,7 @@ func (a *API) Admin() http.Handler {
 	mux.Handle("PATCH /api/v1/users/{id}", a.authed(adminsOnly, a.updateUser))
 	mux.Handle("DELETE /api/v1/users/{id}", a.authed(adminsOnly, a.deleteUser))
 	mux.Handle("POST /api/v1/users/{id}/unlock", a.authed(adminsOnly, a.unlockUser))
+	mux.Handle("DELETE /api/v1/users/{id}/mfa", a.authed(adminsOnly, a.resetMFA))
 	mux.Handle("POST /api/v1/users/{id}/apikeys", a.authed(adminsOnly, a.createUserAPIKey))
 	mux.Handle("GET /api/v1/users/{id}/apikeys", a.authed(adminsOnly, a.listUserAPIKeys))
 	mux.Handle("POST /api/v1/roles", a.authed(adminsOnly, a.createRole))
