@@ -168,3 +168,11 @@ func (n *Node) Close() error {
 	}
 	return errors.Join(errList...)
 }
+
+// Audit records an event of the node itself, such as a configuration reload.
+func (n *Node) Audit(ctx context.Context, e audit.Event) error {
+	return n.st.Write(ctx, func(tx store.Tx) error {
+		_, err := audit.Append(tx, e, time.Now())
+		return err
+	})
+}
