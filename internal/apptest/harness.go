@@ -38,6 +38,8 @@ type Options struct {
 	// test node lets any number of sign-ins through, so suites that sign in
 	// often or try wrong passwords on purpose do not trip them.
 	StrictAuth bool
+	// Log, when set, receives the node's process log at debug level.
+	Log io.Writer
 }
 
 // Harness is a running node.
@@ -75,10 +77,14 @@ func Start(t testing.TB, o Options) *Harness {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if os.Getenv("RAMPART_TEST_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	out := o.Log
+	switch {
+	case out == nil && os.Getenv("RAMPART_TEST_LOG") != "":
+		out = os.Stderr
+	case out == nil:
+		out = io.Discard
 	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx := context.Background()
 	node, err := app.Open(ctx, cfg, log)
 	if err != nil {

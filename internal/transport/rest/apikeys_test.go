@@ -45,23 +45,17 @@ func TestAPIKeysREST(t *testing.T) {
 	}
 }
 
-// newKeyEnv starts a node whose debug log goes to a file: the harness logs
-// to stderr when RAMPART_TEST_LOG is set, so stderr points at the file
-// until the node has shut down.
+// newKeyEnv starts a node whose debug log goes to a file the test reads.
 func newKeyEnv(t *testing.T, e apptest.Engine) *keyEnv {
-	t.Setenv("RAMPART_TEST_LOG", "1")
 	path := filepath.Join(t.TempDir(), "node.log")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := os.Stderr
-	os.Stderr = f
-	t.Cleanup(func() { os.Stderr = stderr; f.Close() }) // runs after the node's shutdown
-	h := apptest.Start(t, apptest.Options{Engine: e, Config: func(c *config.Config) {
+	t.Cleanup(func() { f.Close() }) // runs after the node's shutdown
+	h := apptest.Start(t, apptest.Options{Engine: e, Log: f, Config: func(c *config.Config) {
 		c.HTTP.MaxHeaderBytes = 1 * config.MiB
 	}})
-	os.Stderr = stderr
 	h.CreateUser("root", adminPw, true)
 	h.CreateUser("alice", userPw, false)
 	h.CreateUser("bob", userPw, false)
