@@ -29,6 +29,12 @@ type Listen struct {
 	Public       string `yaml:"public"`
 	Admin        string `yaml:"admin"`
 	InsecureHTTP bool   `yaml:"insecure_http"`
+	// TCP serves the envelope protocol over TLS on its own address; empty
+	// means off.
+	TCP string `yaml:"tcp"`
+	// Unix serves the envelope protocol on a local socket at this path
+	// (mode 0600); empty means off.
+	Unix string `yaml:"unix"`
 }
 
 // TLS names certificate files. With neither file set the server generates a
@@ -38,6 +44,8 @@ type TLS struct {
 	KeyFile      string   `yaml:"key_file"`
 	Hosts        []string `yaml:"hosts"`
 	ClientCAFile string   `yaml:"client_ca_file"`
+	// AdminClientCAFile requires client certificates on the admin listener.
+	AdminClientCAFile string `yaml:"admin_client_ca_file"`
 }
 
 // Database drivers.
@@ -84,7 +92,11 @@ type EmbeddedNATS struct {
 
 // Limits bound what a single request may cost.
 type Limits struct {
-	MaxBody         ByteSize    `yaml:"max_body"`
+	MaxBody ByteSize `yaml:"max_body"`
+	// MaxFrame bounds one envelope on the socket transports.
+	MaxFrame ByteSize `yaml:"max_frame"`
+	// MaxInFlight bounds the requests one socket connection may have open.
+	MaxInFlight     int         `yaml:"max_in_flight"`
 	MaxDocument     ByteSize    `yaml:"max_document"`
 	MaxDepth        int         `yaml:"max_depth"`
 	DefaultPageSize int         `yaml:"default_page_size"`
@@ -190,6 +202,14 @@ type HTTP struct {
 	WriteTimeout      Duration `yaml:"write_timeout"`
 	IdleTimeout       Duration `yaml:"idle_timeout"`
 	MaxHeaderBytes    ByteSize `yaml:"max_header_bytes"`
+	// MaxConcurrentStreams bounds HTTP/2 streams (gRPC calls) per connection.
+	MaxConcurrentStreams int `yaml:"max_concurrent_streams"`
+	// MaxConnsPerAddress bounds open connections from one client address,
+	// on every listener.
+	MaxConnsPerAddress int `yaml:"max_conns_per_address"`
+	// CORSOrigins lists the browser origins allowed to call the public
+	// listener; none by default.
+	CORSOrigins []string `yaml:"cors_origins"`
 }
 
 // Log configures the server log.
@@ -226,6 +246,10 @@ func Default() Config {
 			WriteTimeout:      Duration(60 * time.Second),
 			IdleTimeout:       Duration(120 * time.Second),
 			MaxHeaderBytes:    64 * KiB,
+
+			MaxConcurrentStreams: 100,
+			MaxConnsPerAddress:   256,
+			CORSOrigins:          []string{},
 		},
 		Log: Log{Level: "info", Format: "text"},
 	}
@@ -234,6 +258,8 @@ func Default() Config {
 func defaultLimits() Limits {
 	return Limits{
 		MaxBody:         16 * MiB,
+		MaxFrame:        16 * MiB,
+		MaxInFlight:     128,
 		MaxDocument:     4 * MiB,
 		MaxDepth:        32,
 		DefaultPageSize: 100,

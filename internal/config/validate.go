@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -48,6 +49,11 @@ var rules = []rule{
 	{"tls.key_file", func(c *Config) string { return pairedFile(c.TLS.KeyFile, c.TLS.CertFile, "tls.cert_file") }},
 	{"tls.hosts", checkHosts},
 	{"tls.client_ca_file", func(c *Config) string { return optionalFile(c.TLS.ClientCAFile) }},
+	{"tls.admin_client_ca_file", func(c *Config) string { return optionalFile(c.TLS.AdminClientCAFile) }},
+	{"listen.tcp", checkTCPAddr},
+	{"listen.unix", checkUnixPath},
+	{"http.cors_origins", checkOrigins},
+	{"limits.max_frame", func(c *Config) string { return atMost(c.Limits.MaxFrame, c.Limits.MaxBody, "limits.max_body") }},
 	{"database.driver", func(c *Config) string { return oneOf(c.Database.Driver, DriverSQLite, DriverPostgres) }},
 	{"database.postgres.url", checkPostgresURL},
 	{"database.postgres.schema", checkSchema},
@@ -325,6 +331,46 @@ func checkRoleNames(c *Config) string {
 	for _, r := range c.Auth.MFA.RequiredRoles {
 		if !roleNamePattern.MatchString(r) {
 			return fmt.Sprintf("%q is not a role name", r)
+		}
+	}
+	return ""
+}
+
+func checkTCPAddr(c *Config) string {
+	if c.Listen.TCP == "" {
+		return ""
+	}
+	if m := hostPort(c.Listen.TCP); m != "" {
+		return m
+	}
+	if sameListener(c.Listen.TCP, c.Listen.Public) || sameListener(c.Listen.TCP, c.Listen.Admin) {
+		return "same address as another listener"
+	}
+	if c.Listen.InsecureHTTP {
+		return "the TCP transport always uses TLS; it cannot run with listen.insecure_http"
+	}
+	return ""
+}
+
+func checkUnixPath(c *Config) string {
+	if c.Listen.Unix == "" {
+		return ""
+	}
+	if !filepath.IsAbs(c.Listen.Unix) && !strings.HasPrefix(c.Listen.Unix, ".") {
+		return "use an absolute path or one starting with ./"
+	}
+	if len(c.Listen.Unix) > 100 {
+		return "socket paths are limited to about 100 bytes"
+	}
+	return ""
+}
+
+// checkOrigins wants exact origins: scheme, host and optional port, no path.
+func checkOrigins(c *Config) string {
+	for _, o := range c.HTTP.CORSOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || o == "*" {
+			return fmt.Sprintf("%q is not an origin like https://app.example", o)
 		}
 	}
 	return ""
