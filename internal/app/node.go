@@ -17,6 +17,7 @@ import (
 	"rampart.dev/rampart/internal/config"
 	"rampart.dev/rampart/internal/store"
 	"rampart.dev/rampart/internal/transport/rest"
+	"rampart.dev/rampart/internal/transport/rpc"
 )
 
 // Node is one running Rampart server.
@@ -81,10 +82,17 @@ func (n *Node) Start(ctx context.Context) error {
 		Audit: audit.NewLog(n.st),
 		Ready: func(ctx context.Context) error { _, err := n.st.LastSeq(ctx); return err },
 	})
+	calls := rpc.New(n.svc.Docs, n.svc.Identity, rpc.Options{
+		MaxBody: int64(n.cfg.Limits.MaxBody), Audit: audit.NewLog(n.st), Log: n.log,
+		Ready: func(ctx context.Context) error { _, err := n.st.LastSeq(ctx); return err },
+	})
 	for _, l := range []struct {
 		name, addr string
 		h          http.Handler
-	}{{"public", n.cfg.Listen.Public, api.Public()}, {"admin", n.cfg.Listen.Admin, api.Admin()}} {
+	}{
+		{"public", n.cfg.Listen.Public, rpc.Route(api.Public(), calls.Public())},
+		{"admin", n.cfg.Listen.Admin, rpc.Route(api.Admin(), calls.Admin())},
+	} {
 		if err := n.serve(l.name, l.addr, l.h); err != nil {
 			n.Shutdown(context.Background())
 			return err
