@@ -275,6 +275,74 @@ func (x *RecoverRequest) GetToken() string {
 	return ""
 }
 
+type RegisterRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Email         string                 `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterRequest) Reset() {
+	*x = RegisterRequest{}
+	mi := &file_rampart_v1_auth_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterRequest) ProtoMessage() {}
+
+func (x *RegisterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rampart_v1_auth_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterRequest.ProtoReflect.Descriptor instead.
+func (*RegisterRequest) Descriptor() ([]byte, []int) {
+	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RegisterRequest) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *RegisterRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *RegisterRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RegisterRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
 type Session struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -291,7 +359,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_rampart_v1_auth_proto_msgTypes[5]
+	mi := &file_rampart_v1_auth_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -303,7 +371,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_rampart_v1_auth_proto_msgTypes[5]
+	mi := &file_rampart_v1_auth_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -316,7 +384,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{5}
+	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Session) GetId() string {
@@ -384,7 +452,7 @@ type ListSessionsResponse struct {
 
 func (x *ListSessionsResponse) Reset() {
 	*x = ListSessionsResponse{}
-	mi := &file_rampart_v1_auth_proto_msgTypes[6]
+	mi := &file_rampart_v1_auth_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +464,7 @@ func (x *ListSessionsResponse) String() string {
 func (*ListSessionsResponse) ProtoMessage() {}
 
 func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rampart_v1_auth_proto_msgTypes[6]
+	mi := &file_rampart_v1_auth_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +477,7 @@ func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSessionsResponse) Descriptor() ([]byte, []int) {
-	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{6}
+	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListSessionsResponse) GetSessions() []*Session {
@@ -428,7 +496,7 @@ type RevokeSessionRequest struct {
 
 func (x *RevokeSessionRequest) Reset() {
 	*x = RevokeSessionRequest{}
-	mi := &file_rampart_v1_auth_proto_msgTypes[7]
+	mi := &file_rampart_v1_auth_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -440,7 +508,7 @@ func (x *RevokeSessionRequest) String() string {
 func (*RevokeSessionRequest) ProtoMessage() {}
 
 func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rampart_v1_auth_proto_msgTypes[7]
+	mi := &file_rampart_v1_auth_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -453,7 +521,7 @@ func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSessionRequest.ProtoReflect.Descriptor instead.
 func (*RevokeSessionRequest) Descriptor() ([]byte, []int) {
-	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{7}
+	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RevokeSessionRequest) GetId() string {
@@ -473,7 +541,7 @@ type MeResponse struct {
 
 func (x *MeResponse) Reset() {
 	*x = MeResponse{}
-	mi := &file_rampart_v1_auth_proto_msgTypes[8]
+	mi := &file_rampart_v1_auth_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -485,7 +553,7 @@ func (x *MeResponse) String() string {
 func (*MeResponse) ProtoMessage() {}
 
 func (x *MeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rampart_v1_auth_proto_msgTypes[8]
+	mi := &file_rampart_v1_auth_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -498,7 +566,7 @@ func (x *MeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeResponse.ProtoReflect.Descriptor instead.
 func (*MeResponse) Descriptor() ([]byte, []int) {
-	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{8}
+	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MeResponse) GetUser() *Document {
@@ -525,7 +593,7 @@ type UpdateProfileRequest struct {
 
 func (x *UpdateProfileRequest) Reset() {
 	*x = UpdateProfileRequest{}
-	mi := &file_rampart_v1_auth_proto_msgTypes[9]
+	mi := &file_rampart_v1_auth_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +605,7 @@ func (x *UpdateProfileRequest) String() string {
 func (*UpdateProfileRequest) ProtoMessage() {}
 
 func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rampart_v1_auth_proto_msgTypes[9]
+	mi := &file_rampart_v1_auth_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +618,7 @@ func (x *UpdateProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProfileRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProfileRequest) Descriptor() ([]byte, []int) {
-	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{9}
+	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *UpdateProfileRequest) GetName() string {
@@ -577,7 +645,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_rampart_v1_auth_proto_msgTypes[10]
+	mi := &file_rampart_v1_auth_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -589,7 +657,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rampart_v1_auth_proto_msgTypes[10]
+	mi := &file_rampart_v1_auth_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -602,7 +670,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{10}
+	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ChangePasswordRequest) GetCurrent() string {
@@ -630,7 +698,7 @@ type EnrolTOTPResponse struct {
 
 func (x *EnrolTOTPResponse) Reset() {
 	*x = EnrolTOTPResponse{}
-	mi := &file_rampart_v1_auth_proto_msgTypes[11]
+	mi := &file_rampart_v1_auth_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -642,7 +710,7 @@ func (x *EnrolTOTPResponse) String() string {
 func (*EnrolTOTPResponse) ProtoMessage() {}
 
 func (x *EnrolTOTPResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rampart_v1_auth_proto_msgTypes[11]
+	mi := &file_rampart_v1_auth_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -655,7 +723,7 @@ func (x *EnrolTOTPResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrolTOTPResponse.ProtoReflect.Descriptor instead.
 func (*EnrolTOTPResponse) Descriptor() ([]byte, []int) {
-	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{11}
+	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *EnrolTOTPResponse) GetSecret() string {
@@ -688,7 +756,7 @@ type CodeRequest struct {
 
 func (x *CodeRequest) Reset() {
 	*x = CodeRequest{}
-	mi := &file_rampart_v1_auth_proto_msgTypes[12]
+	mi := &file_rampart_v1_auth_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -700,7 +768,7 @@ func (x *CodeRequest) String() string {
 func (*CodeRequest) ProtoMessage() {}
 
 func (x *CodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rampart_v1_auth_proto_msgTypes[12]
+	mi := &file_rampart_v1_auth_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -713,7 +781,7 @@ func (x *CodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CodeRequest.ProtoReflect.Descriptor instead.
 func (*CodeRequest) Descriptor() ([]byte, []int) {
-	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{12}
+	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CodeRequest) GetCode() string {
@@ -732,7 +800,7 @@ type RecoveryCodes struct {
 
 func (x *RecoveryCodes) Reset() {
 	*x = RecoveryCodes{}
-	mi := &file_rampart_v1_auth_proto_msgTypes[13]
+	mi := &file_rampart_v1_auth_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +812,7 @@ func (x *RecoveryCodes) String() string {
 func (*RecoveryCodes) ProtoMessage() {}
 
 func (x *RecoveryCodes) ProtoReflect() protoreflect.Message {
-	mi := &file_rampart_v1_auth_proto_msgTypes[13]
+	mi := &file_rampart_v1_auth_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +825,7 @@ func (x *RecoveryCodes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryCodes.ProtoReflect.Descriptor instead.
 func (*RecoveryCodes) Descriptor() ([]byte, []int) {
-	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{13}
+	return file_rampart_v1_auth_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RecoveryCodes) GetRecoveryCodes() []string {
@@ -786,7 +854,12 @@ const file_rampart_v1_auth_proto_rawDesc = "" +
 	"\x0eRefreshRequest\x12#\n" +
 	"\rrefresh_token\x18\x01 \x01(\tR\frefreshToken\"&\n" +
 	"\x0eRecoverRequest\x12\x14\n" +
-	"\x05token\x18\x01 \x01(\tR\x05token\"\xec\x01\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\"s\n" +
+	"\x0fRegisterRequest\x12\x1a\n" +
+	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x14\n" +
+	"\x05email\x18\x04 \x01(\tR\x05email\"\xec\x01\n" +
 	"\aSession\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fcreated_unix\x18\x02 \x01(\x03R\vcreatedUnix\x12$\n" +
@@ -821,12 +894,13 @@ const file_rampart_v1_auth_proto_rawDesc = "" +
 	"\vCodeRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\"6\n" +
 	"\rRecoveryCodes\x12%\n" +
-	"\x0erecovery_codes\x18\x01 \x03(\tR\rrecoveryCodes2\x8d\a\n" +
+	"\x0erecovery_codes\x18\x01 \x03(\tR\rrecoveryCodes2\xcc\a\n" +
 	"\vAuthService\x12<\n" +
 	"\x05Login\x12\x18.rampart.v1.LoginRequest\x1a\x19.rampart.v1.LoginResponse\x12A\n" +
 	"\vCompleteMFA\x12\x1e.rampart.v1.CompleteMFARequest\x1a\x12.rampart.v1.Tokens\x129\n" +
 	"\aRefresh\x12\x1a.rampart.v1.RefreshRequest\x1a\x12.rampart.v1.Tokens\x129\n" +
-	"\aRecover\x12\x1a.rampart.v1.RecoverRequest\x1a\x12.rampart.v1.Tokens\x12.\n" +
+	"\aRecover\x12\x1a.rampart.v1.RecoverRequest\x1a\x12.rampart.v1.Tokens\x12=\n" +
+	"\bRegister\x12\x1b.rampart.v1.RegisterRequest\x1a\x14.rampart.v1.Document\x12.\n" +
 	"\x06Logout\x12\x11.rampart.v1.Empty\x1a\x11.rampart.v1.Empty\x12C\n" +
 	"\fListSessions\x12\x11.rampart.v1.Empty\x1a .rampart.v1.ListSessionsResponse\x12D\n" +
 	"\rRevokeSession\x12 .rampart.v1.RevokeSessionRequest\x1a\x11.rampart.v1.Empty\x12/\n" +
@@ -850,60 +924,63 @@ func file_rampart_v1_auth_proto_rawDescGZIP() []byte {
 	return file_rampart_v1_auth_proto_rawDescData
 }
 
-var file_rampart_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_rampart_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_rampart_v1_auth_proto_goTypes = []any{
 	(*LoginRequest)(nil),          // 0: rampart.v1.LoginRequest
 	(*LoginResponse)(nil),         // 1: rampart.v1.LoginResponse
 	(*CompleteMFARequest)(nil),    // 2: rampart.v1.CompleteMFARequest
 	(*RefreshRequest)(nil),        // 3: rampart.v1.RefreshRequest
 	(*RecoverRequest)(nil),        // 4: rampart.v1.RecoverRequest
-	(*Session)(nil),               // 5: rampart.v1.Session
-	(*ListSessionsResponse)(nil),  // 6: rampart.v1.ListSessionsResponse
-	(*RevokeSessionRequest)(nil),  // 7: rampart.v1.RevokeSessionRequest
-	(*MeResponse)(nil),            // 8: rampart.v1.MeResponse
-	(*UpdateProfileRequest)(nil),  // 9: rampart.v1.UpdateProfileRequest
-	(*ChangePasswordRequest)(nil), // 10: rampart.v1.ChangePasswordRequest
-	(*EnrolTOTPResponse)(nil),     // 11: rampart.v1.EnrolTOTPResponse
-	(*CodeRequest)(nil),           // 12: rampart.v1.CodeRequest
-	(*RecoveryCodes)(nil),         // 13: rampart.v1.RecoveryCodes
-	(*Tokens)(nil),                // 14: rampart.v1.Tokens
-	(*Document)(nil),              // 15: rampart.v1.Document
-	(*Empty)(nil),                 // 16: rampart.v1.Empty
+	(*RegisterRequest)(nil),       // 5: rampart.v1.RegisterRequest
+	(*Session)(nil),               // 6: rampart.v1.Session
+	(*ListSessionsResponse)(nil),  // 7: rampart.v1.ListSessionsResponse
+	(*RevokeSessionRequest)(nil),  // 8: rampart.v1.RevokeSessionRequest
+	(*MeResponse)(nil),            // 9: rampart.v1.MeResponse
+	(*UpdateProfileRequest)(nil),  // 10: rampart.v1.UpdateProfileRequest
+	(*ChangePasswordRequest)(nil), // 11: rampart.v1.ChangePasswordRequest
+	(*EnrolTOTPResponse)(nil),     // 12: rampart.v1.EnrolTOTPResponse
+	(*CodeRequest)(nil),           // 13: rampart.v1.CodeRequest
+	(*RecoveryCodes)(nil),         // 14: rampart.v1.RecoveryCodes
+	(*Tokens)(nil),                // 15: rampart.v1.Tokens
+	(*Document)(nil),              // 16: rampart.v1.Document
+	(*Empty)(nil),                 // 17: rampart.v1.Empty
 }
 var file_rampart_v1_auth_proto_depIdxs = []int32{
-	14, // 0: rampart.v1.LoginResponse.tokens:type_name -> rampart.v1.Tokens
-	5,  // 1: rampart.v1.ListSessionsResponse.sessions:type_name -> rampart.v1.Session
-	15, // 2: rampart.v1.MeResponse.user:type_name -> rampart.v1.Document
+	15, // 0: rampart.v1.LoginResponse.tokens:type_name -> rampart.v1.Tokens
+	6,  // 1: rampart.v1.ListSessionsResponse.sessions:type_name -> rampart.v1.Session
+	16, // 2: rampart.v1.MeResponse.user:type_name -> rampart.v1.Document
 	0,  // 3: rampart.v1.AuthService.Login:input_type -> rampart.v1.LoginRequest
 	2,  // 4: rampart.v1.AuthService.CompleteMFA:input_type -> rampart.v1.CompleteMFARequest
 	3,  // 5: rampart.v1.AuthService.Refresh:input_type -> rampart.v1.RefreshRequest
 	4,  // 6: rampart.v1.AuthService.Recover:input_type -> rampart.v1.RecoverRequest
-	16, // 7: rampart.v1.AuthService.Logout:input_type -> rampart.v1.Empty
-	16, // 8: rampart.v1.AuthService.ListSessions:input_type -> rampart.v1.Empty
-	7,  // 9: rampart.v1.AuthService.RevokeSession:input_type -> rampart.v1.RevokeSessionRequest
-	16, // 10: rampart.v1.AuthService.Me:input_type -> rampart.v1.Empty
-	9,  // 11: rampart.v1.AuthService.UpdateProfile:input_type -> rampart.v1.UpdateProfileRequest
-	10, // 12: rampart.v1.AuthService.ChangePassword:input_type -> rampart.v1.ChangePasswordRequest
-	16, // 13: rampart.v1.AuthService.EnrolTOTP:input_type -> rampart.v1.Empty
-	12, // 14: rampart.v1.AuthService.ConfirmTOTP:input_type -> rampart.v1.CodeRequest
-	12, // 15: rampart.v1.AuthService.DisableTOTP:input_type -> rampart.v1.CodeRequest
-	12, // 16: rampart.v1.AuthService.RegenerateRecoveryCodes:input_type -> rampart.v1.CodeRequest
-	1,  // 17: rampart.v1.AuthService.Login:output_type -> rampart.v1.LoginResponse
-	14, // 18: rampart.v1.AuthService.CompleteMFA:output_type -> rampart.v1.Tokens
-	14, // 19: rampart.v1.AuthService.Refresh:output_type -> rampart.v1.Tokens
-	14, // 20: rampart.v1.AuthService.Recover:output_type -> rampart.v1.Tokens
-	16, // 21: rampart.v1.AuthService.Logout:output_type -> rampart.v1.Empty
-	6,  // 22: rampart.v1.AuthService.ListSessions:output_type -> rampart.v1.ListSessionsResponse
-	16, // 23: rampart.v1.AuthService.RevokeSession:output_type -> rampart.v1.Empty
-	8,  // 24: rampart.v1.AuthService.Me:output_type -> rampart.v1.MeResponse
-	15, // 25: rampart.v1.AuthService.UpdateProfile:output_type -> rampart.v1.Document
-	16, // 26: rampart.v1.AuthService.ChangePassword:output_type -> rampart.v1.Empty
-	11, // 27: rampart.v1.AuthService.EnrolTOTP:output_type -> rampart.v1.EnrolTOTPResponse
-	13, // 28: rampart.v1.AuthService.ConfirmTOTP:output_type -> rampart.v1.RecoveryCodes
-	16, // 29: rampart.v1.AuthService.DisableTOTP:output_type -> rampart.v1.Empty
-	13, // 30: rampart.v1.AuthService.RegenerateRecoveryCodes:output_type -> rampart.v1.RecoveryCodes
-	17, // [17:31] is the sub-list for method output_type
-	3,  // [3:17] is the sub-list for method input_type
+	5,  // 7: rampart.v1.AuthService.Register:input_type -> rampart.v1.RegisterRequest
+	17, // 8: rampart.v1.AuthService.Logout:input_type -> rampart.v1.Empty
+	17, // 9: rampart.v1.AuthService.ListSessions:input_type -> rampart.v1.Empty
+	8,  // 10: rampart.v1.AuthService.RevokeSession:input_type -> rampart.v1.RevokeSessionRequest
+	17, // 11: rampart.v1.AuthService.Me:input_type -> rampart.v1.Empty
+	10, // 12: rampart.v1.AuthService.UpdateProfile:input_type -> rampart.v1.UpdateProfileRequest
+	11, // 13: rampart.v1.AuthService.ChangePassword:input_type -> rampart.v1.ChangePasswordRequest
+	17, // 14: rampart.v1.AuthService.EnrolTOTP:input_type -> rampart.v1.Empty
+	13, // 15: rampart.v1.AuthService.ConfirmTOTP:input_type -> rampart.v1.CodeRequest
+	13, // 16: rampart.v1.AuthService.DisableTOTP:input_type -> rampart.v1.CodeRequest
+	13, // 17: rampart.v1.AuthService.RegenerateRecoveryCodes:input_type -> rampart.v1.CodeRequest
+	1,  // 18: rampart.v1.AuthService.Login:output_type -> rampart.v1.LoginResponse
+	15, // 19: rampart.v1.AuthService.CompleteMFA:output_type -> rampart.v1.Tokens
+	15, // 20: rampart.v1.AuthService.Refresh:output_type -> rampart.v1.Tokens
+	15, // 21: rampart.v1.AuthService.Recover:output_type -> rampart.v1.Tokens
+	16, // 22: rampart.v1.AuthService.Register:output_type -> rampart.v1.Document
+	17, // 23: rampart.v1.AuthService.Logout:output_type -> rampart.v1.Empty
+	7,  // 24: rampart.v1.AuthService.ListSessions:output_type -> rampart.v1.ListSessionsResponse
+	17, // 25: rampart.v1.AuthService.RevokeSession:output_type -> rampart.v1.Empty
+	9,  // 26: rampart.v1.AuthService.Me:output_type -> rampart.v1.MeResponse
+	16, // 27: rampart.v1.AuthService.UpdateProfile:output_type -> rampart.v1.Document
+	17, // 28: rampart.v1.AuthService.ChangePassword:output_type -> rampart.v1.Empty
+	12, // 29: rampart.v1.AuthService.EnrolTOTP:output_type -> rampart.v1.EnrolTOTPResponse
+	14, // 30: rampart.v1.AuthService.ConfirmTOTP:output_type -> rampart.v1.RecoveryCodes
+	17, // 31: rampart.v1.AuthService.DisableTOTP:output_type -> rampart.v1.Empty
+	14, // 32: rampart.v1.AuthService.RegenerateRecoveryCodes:output_type -> rampart.v1.RecoveryCodes
+	18, // [18:33] is the sub-list for method output_type
+	3,  // [3:18] is the sub-list for method input_type
 	3,  // [3:3] is the sub-list for extension type_name
 	3,  // [3:3] is the sub-list for extension extendee
 	0,  // [0:3] is the sub-list for field type_name
@@ -915,14 +992,14 @@ func file_rampart_v1_auth_proto_init() {
 		return
 	}
 	file_rampart_v1_common_proto_init()
-	file_rampart_v1_auth_proto_msgTypes[9].OneofWrappers = []any{}
+	file_rampart_v1_auth_proto_msgTypes[10].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rampart_v1_auth_proto_rawDesc), len(file_rampart_v1_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -9,6 +9,7 @@ package rampartv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -228,7 +229,11 @@ type Error struct {
 	Code    string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
 	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	// Correlation id; the server logs internal errors under it.
-	Id            string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	// Machine-readable extras, as in the REST error body: retry_after
+	// (seconds), version (the current one, when if_match missed), index (of
+	// the failing document in InsertMany).
+	Details       *structpb.Struct `protobuf:"bytes,4,opt,name=details,proto3" json:"details,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -284,12 +289,19 @@ func (x *Error) GetId() string {
 	return ""
 }
 
+func (x *Error) GetDetails() *structpb.Struct {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
 var File_rampart_v1_common_proto protoreflect.FileDescriptor
 
 const file_rampart_v1_common_proto_rawDesc = "" +
 	"\n" +
 	"\x17rampart/v1/common.proto\x12\n" +
-	"rampart.v1\"\x1e\n" +
+	"rampart.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x1e\n" +
 	"\bDocument\x12\x12\n" +
 	"\x04json\x18\x01 \x01(\tR\x04json\"?\n" +
 	"\tDocuments\x122\n" +
@@ -301,11 +313,12 @@ const file_rampart_v1_common_proto_rawDesc = "" +
 	"token_type\x18\x02 \x01(\tR\ttokenType\x12\x1d\n" +
 	"\n" +
 	"expires_in\x18\x03 \x01(\x03R\texpiresIn\x12#\n" +
-	"\rrefresh_token\x18\x04 \x01(\tR\frefreshToken\"E\n" +
+	"\rrefresh_token\x18\x04 \x01(\tR\frefreshToken\"x\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x0e\n" +
-	"\x02id\x18\x03 \x01(\tR\x02idB.Z,rampart.dev/rampart/api/rampart/v1;rampartv1b\x06proto3"
+	"\x02id\x18\x03 \x01(\tR\x02id\x121\n" +
+	"\adetails\x18\x04 \x01(\v2\x17.google.protobuf.StructR\adetailsB.Z,rampart.dev/rampart/api/rampart/v1;rampartv1b\x06proto3"
 
 var (
 	file_rampart_v1_common_proto_rawDescOnce sync.Once
@@ -321,19 +334,21 @@ func file_rampart_v1_common_proto_rawDescGZIP() []byte {
 
 var file_rampart_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_rampart_v1_common_proto_goTypes = []any{
-	(*Document)(nil),  // 0: rampart.v1.Document
-	(*Documents)(nil), // 1: rampart.v1.Documents
-	(*Empty)(nil),     // 2: rampart.v1.Empty
-	(*Tokens)(nil),    // 3: rampart.v1.Tokens
-	(*Error)(nil),     // 4: rampart.v1.Error
+	(*Document)(nil),        // 0: rampart.v1.Document
+	(*Documents)(nil),       // 1: rampart.v1.Documents
+	(*Empty)(nil),           // 2: rampart.v1.Empty
+	(*Tokens)(nil),          // 3: rampart.v1.Tokens
+	(*Error)(nil),           // 4: rampart.v1.Error
+	(*structpb.Struct)(nil), // 5: google.protobuf.Struct
 }
 var file_rampart_v1_common_proto_depIdxs = []int32{
 	0, // 0: rampart.v1.Documents.documents:type_name -> rampart.v1.Document
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	5, // 1: rampart.v1.Error.details:type_name -> google.protobuf.Struct
+	2, // [2:2] is the sub-list for method output_type
+	2, // [2:2] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_rampart_v1_common_proto_init() }

@@ -41,6 +41,8 @@ const (
 	AuthServiceRefreshProcedure = "/rampart.v1.AuthService/Refresh"
 	// AuthServiceRecoverProcedure is the fully-qualified name of the AuthService's Recover RPC.
 	AuthServiceRecoverProcedure = "/rampart.v1.AuthService/Recover"
+	// AuthServiceRegisterProcedure is the fully-qualified name of the AuthService's Register RPC.
+	AuthServiceRegisterProcedure = "/rampart.v1.AuthService/Register"
 	// AuthServiceLogoutProcedure is the fully-qualified name of the AuthService's Logout RPC.
 	AuthServiceLogoutProcedure = "/rampart.v1.AuthService/Logout"
 	// AuthServiceListSessionsProcedure is the fully-qualified name of the AuthService's ListSessions
@@ -74,6 +76,9 @@ type AuthServiceClient interface {
 	CompleteMFA(context.Context, *connect.Request[v1.CompleteMFARequest]) (*connect.Response[v1.Tokens], error)
 	Refresh(context.Context, *connect.Request[v1.RefreshRequest]) (*connect.Response[v1.Tokens], error)
 	Recover(context.Context, *connect.Request[v1.RecoverRequest]) (*connect.Response[v1.Tokens], error)
+	// Register creates an account while self-registration is on; while it is
+	// off it answers NotFound.
+	Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.Document], error)
 	Logout(context.Context, *connect.Request[v1.Empty]) (*connect.Response[v1.Empty], error)
 	ListSessions(context.Context, *connect.Request[v1.Empty]) (*connect.Response[v1.ListSessionsResponse], error)
 	RevokeSession(context.Context, *connect.Request[v1.RevokeSessionRequest]) (*connect.Response[v1.Empty], error)
@@ -119,6 +124,12 @@ func NewAuthServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			httpClient,
 			baseURL+AuthServiceRecoverProcedure,
 			connect.WithSchema(authServiceMethods.ByName("Recover")),
+			connect.WithClientOptions(opts...),
+		),
+		register: connect.NewClient[v1.RegisterRequest, v1.Document](
+			httpClient,
+			baseURL+AuthServiceRegisterProcedure,
+			connect.WithSchema(authServiceMethods.ByName("Register")),
 			connect.WithClientOptions(opts...),
 		),
 		logout: connect.NewClient[v1.Empty, v1.Empty](
@@ -190,6 +201,7 @@ type authServiceClient struct {
 	completeMFA             *connect.Client[v1.CompleteMFARequest, v1.Tokens]
 	refresh                 *connect.Client[v1.RefreshRequest, v1.Tokens]
 	recover                 *connect.Client[v1.RecoverRequest, v1.Tokens]
+	register                *connect.Client[v1.RegisterRequest, v1.Document]
 	logout                  *connect.Client[v1.Empty, v1.Empty]
 	listSessions            *connect.Client[v1.Empty, v1.ListSessionsResponse]
 	revokeSession           *connect.Client[v1.RevokeSessionRequest, v1.Empty]
@@ -220,6 +232,11 @@ func (c *authServiceClient) Refresh(ctx context.Context, req *connect.Request[v1
 // Recover calls rampart.v1.AuthService.Recover.
 func (c *authServiceClient) Recover(ctx context.Context, req *connect.Request[v1.RecoverRequest]) (*connect.Response[v1.Tokens], error) {
 	return c.recover.CallUnary(ctx, req)
+}
+
+// Register calls rampart.v1.AuthService.Register.
+func (c *authServiceClient) Register(ctx context.Context, req *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.Document], error) {
+	return c.register.CallUnary(ctx, req)
 }
 
 // Logout calls rampart.v1.AuthService.Logout.
@@ -278,6 +295,9 @@ type AuthServiceHandler interface {
 	CompleteMFA(context.Context, *connect.Request[v1.CompleteMFARequest]) (*connect.Response[v1.Tokens], error)
 	Refresh(context.Context, *connect.Request[v1.RefreshRequest]) (*connect.Response[v1.Tokens], error)
 	Recover(context.Context, *connect.Request[v1.RecoverRequest]) (*connect.Response[v1.Tokens], error)
+	// Register creates an account while self-registration is on; while it is
+	// off it answers NotFound.
+	Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.Document], error)
 	Logout(context.Context, *connect.Request[v1.Empty]) (*connect.Response[v1.Empty], error)
 	ListSessions(context.Context, *connect.Request[v1.Empty]) (*connect.Response[v1.ListSessionsResponse], error)
 	RevokeSession(context.Context, *connect.Request[v1.RevokeSessionRequest]) (*connect.Response[v1.Empty], error)
@@ -319,6 +339,12 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 		AuthServiceRecoverProcedure,
 		svc.Recover,
 		connect.WithSchema(authServiceMethods.ByName("Recover")),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceRegisterHandler := connect.NewUnaryHandler(
+		AuthServiceRegisterProcedure,
+		svc.Register,
+		connect.WithSchema(authServiceMethods.ByName("Register")),
 		connect.WithHandlerOptions(opts...),
 	)
 	authServiceLogoutHandler := connect.NewUnaryHandler(
@@ -391,6 +417,8 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 			authServiceRefreshHandler.ServeHTTP(w, r)
 		case AuthServiceRecoverProcedure:
 			authServiceRecoverHandler.ServeHTTP(w, r)
+		case AuthServiceRegisterProcedure:
+			authServiceRegisterHandler.ServeHTTP(w, r)
 		case AuthServiceLogoutProcedure:
 			authServiceLogoutHandler.ServeHTTP(w, r)
 		case AuthServiceListSessionsProcedure:
@@ -434,6 +462,10 @@ func (UnimplementedAuthServiceHandler) Refresh(context.Context, *connect.Request
 
 func (UnimplementedAuthServiceHandler) Recover(context.Context, *connect.Request[v1.RecoverRequest]) (*connect.Response[v1.Tokens], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rampart.v1.AuthService.Recover is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.Document], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("rampart.v1.AuthService.Register is not implemented"))
 }
 
 func (UnimplementedAuthServiceHandler) Logout(context.Context, *connect.Request[v1.Empty]) (*connect.Response[v1.Empty], error) {
