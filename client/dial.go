@@ -37,14 +37,14 @@ func parseURL(raw string) (*url.URL, error) {
 	}
 	switch {
 	case u.Scheme == "":
-		return nil, fmt.Errorf("%w: %q has no scheme (https://, grpcs://, grpc://, wss://, tcp+tls://, unix://)", ErrInvalidURL, raw)
+		return nil, fmt.Errorf("%w: %q has no scheme (https://, grpcs://, grpc://, wss://, ws://, tcp+tls://, unix://)", ErrInvalidURL, raw)
 	case u.User != nil:
 		return nil, fmt.Errorf("%w: credentials do not belong in the url", ErrInvalidURL)
 	case u.Opaque != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return nil, fmt.Errorf("%w: no query or fragment allowed", ErrInvalidURL)
 	}
 	switch u.Scheme {
-	case "https", "wss", "grpc", "grpcs", "tcp+tls":
+	case "https", "wss", "ws", "grpc", "grpcs", "tcp+tls":
 		if u.Hostname() == "" {
 			return nil, fmt.Errorf("%w: %s:// needs a host", ErrInvalidURL, u.Scheme)
 		}

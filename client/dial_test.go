@@ -33,7 +33,7 @@ func TestDialRefusesBadURLs(t *testing.T) {
 		{"mailto:root@example.com", ErrInvalidURL},
 		{"http://127.0.0.1:8443", ErrUnsupportedScheme},
 		{"ftp://127.0.0.1", ErrUnsupportedScheme},
-		{"ws://127.0.0.1:8443", ErrUnsupportedScheme},
+		{"ws://", ErrInvalidURL},
 		{"javascript://alert(1)", ErrUnsupportedScheme},
 	} {
 		c, err := Dial(ctx, tc.url)

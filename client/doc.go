@@ -10,9 +10,9 @@
 //
 // URLs name the transport: https:// (the Connect protocol over HTTP/2 or
 // HTTP/1.1 with TLS), grpcs:// (gRPC over TLS), grpc:// (gRPC over cleartext
-// HTTP/2, for servers run with insecure_http), and wss://, tcp+tls:// and
-// unix:// (the envelope protocol). Admin calls go to the admin listener,
-// named with WithAdminURL.
+// HTTP/2, for servers run with insecure_http), and wss:// (ws:// without
+// TLS), tcp+tls:// and unix:// (the envelope protocol, one connection opened
+// by Dial). Admin calls go to the admin listener, named with WithAdminURL.
 //
 // Every error the server answers with is a *Error carrying one of the codes
 // of the server's closed set; use IsCode or errors.Is with the Err* values.

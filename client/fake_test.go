@@ -2,18 +2,24 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
 	rampartv1 "rampart.dev/rampart/api/rampart/v1"
 	"rampart.dev/rampart/api/rampart/v1/rampartv1connect"
+	"rampart.dev/rampart/internal/transport/envelope"
 )
 
 // fakeAuth is an AuthService that accepts one access token at a time and
@@ -61,30 +67,68 @@ func (f *fakeAuth) Me(_ context.Context, r *connect.Request[rampartv1.Empty]) (*
 	return connect.NewResponse(&rampartv1.MeResponse{User: &rampartv1.Document{Json: `{"_id":"u1","_version":1}`}, Roles: []string{"users"}}), nil
 }
 
-// startFake serves fakeAuth over TLS with HTTP/2, as the real listeners do.
-func startFake(t *testing.T) (*fakeAuth, *httptest.Server, *x509.CertPool) {
+// fakeServer serves fakeAuth over every transport the client speaks.
+type fakeServer struct {
+	auth *fakeAuth
+	pool *x509.CertPool
+	urls map[string]string // by scheme
+}
+
+// startFake serves fakeAuth over TLS with HTTP/2, as the real listeners
+// do, and over the envelope transports.
+func startFake(t *testing.T) *fakeServer {
 	t.Helper()
 	f := &fakeAuth{valid: "current"}
 	mux := http.NewServeMux()
 	mux.Handle(rampartv1connect.NewAuthServiceHandler(f))
+	env := envelope.New(mux, envelope.Options{})
+	mux.Handle(envelope.WebSocketPath, env.WebSocket())
 	srv := httptest.NewUnstartedServer(mux)
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
-	return f, srv, pool
+
+	tcp, err := tls.Listen("tcp", "127.0.0.1:0", srv.TLS.Clone())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Socket paths are short (sun_path), so not under t.TempDir().
+	dir, err := os.MkdirTemp("", "rc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "s")
+	unix, err := envelope.ListenUnix(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ln := range []net.Listener{tcp, unix} {
+		go env.Serve(ln)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		env.Shutdown(ctx)
+		os.RemoveAll(dir)
+	})
+	host := strings.TrimPrefix(srv.URL, "https://")
+	return &fakeServer{auth: f, pool: pool, urls: map[string]string{
+		"https": srv.URL, "grpcs": "grpcs://" + host, "wss": "wss://" + host,
+		"tcp+tls": "tcp+tls://" + tcp.Addr().String(), "unix": "unix://" + sock,
+	}}
 }
 
 // TestRetryWithRefreshedToken: a refused access token is refreshed once and
-// the call retried, over both HTTP protocols.
+// the call retried, over every transport.
 func TestRetryWithRefreshedToken(t *testing.T) {
-	for _, scheme := range []string{"https", "grpcs"} {
+	for _, scheme := range []string{"https", "grpcs", "wss", "tcp+tls", "unix"} {
 		t.Run(scheme, func(t *testing.T) {
-			f, srv, pool := startFake(t)
-			url := scheme + strings.TrimPrefix(srv.URL, "https")
+			fs := startFake(t)
+			f := fs.auth
 			var saved []Tokens
-			c, err := Dial(context.Background(), url, WithRootCAs(pool), WithUserAgent("rampart-test/1"),
+			c, err := Dial(context.Background(), fs.urls[scheme], WithRootCAs(fs.pool), WithUserAgent("rampart-test/1"),
 				WithTokens(Tokens{AccessToken: "stale", RefreshToken: "r1"}),
 				WithTokenCallback(func(t Tokens) { saved = append(saved, t) }))
 			if err != nil {
@@ -103,17 +147,18 @@ func TestRetryWithRefreshedToken(t *testing.T) {
 				t.Fatalf("tokens %+v", got)
 			}
 			// Me (refused), Refresh, Me again: the anonymous call carries
-			// no credential, every call carries the user agent.
+			// no credential.
 			if len(seen) != 3 {
 				t.Fatalf("%d calls", len(seen))
 			}
 			for i, h := range seen {
-				if !strings.HasPrefix(h.Get("User-Agent"), "rampart-test/1") {
+				// The envelope transports carry the credential, not HTTP headers.
+				if (scheme == "https" || scheme == "grpcs") && !strings.HasPrefix(h.Get("User-Agent"), "rampart-test/1") {
 					t.Errorf("call %d user agent %q", i, h.Get("User-Agent"))
 				}
-			}
-			if seen[1].Get("Authorization") != "" {
-				t.Error("Refresh carried an Authorization header")
+				if want := []string{"Bearer stale", "", "Bearer fresh"}[i]; h.Get("Authorization") != want {
+					t.Errorf("call %d carried %q, want %q", i, h.Get("Authorization"), want)
+				}
 			}
 		})
 	}
@@ -122,38 +167,42 @@ func TestRetryWithRefreshedToken(t *testing.T) {
 // TestServerErrorDetail: a refused call with no refresh token comes back as
 // the server's typed error, correlation id included.
 func TestServerErrorDetail(t *testing.T) {
-	f, srv, pool := startFake(t)
-	c, err := Dial(context.Background(), srv.URL, WithRootCAs(pool), WithTokens(Tokens{AccessToken: "forged"}))
-	if err != nil {
-		t.Fatal(err)
+	fs := startFake(t)
+	for scheme, url := range fs.urls {
+		c, err := Dial(context.Background(), url, WithRootCAs(fs.pool), WithTokens(Tokens{AccessToken: "forged"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, err = c.Me(context.Background())
+		var e *Error
+		if !errors.As(err, &e) || e.Code != Unauthenticated || e.ID != "req-1" || !errors.Is(err, ErrUnauthenticated) {
+			t.Fatalf("%s: Me with a forged token: %#v", scheme, err)
+		}
+		if err := c.Refresh(context.Background()); !errors.Is(err, ErrNotSignedIn) {
+			t.Fatalf("%s: Refresh without a refresh token: %v", scheme, err)
+		}
 	}
-	defer c.Close()
-	_, err = c.Me(context.Background())
-	var e *Error
-	if !errors.As(err, &e) || e.Code != Unauthenticated || e.ID != "req-1" || !errors.Is(err, ErrUnauthenticated) {
-		t.Fatalf("Me with a forged token: %#v", err)
-	}
-	if n, _ := f.calls(); n != 0 {
+	if n, _ := fs.auth.calls(); n != 0 {
 		t.Fatal("refreshed without a refresh token")
-	}
-	if err := c.Refresh(context.Background()); !errors.Is(err, ErrNotSignedIn) {
-		t.Fatalf("Refresh without a refresh token: %v", err)
 	}
 }
 
 // TestWrongCA: a server whose certificate chains to another CA is refused,
 // and the cause stays reachable.
 func TestWrongCA(t *testing.T) {
-	_, srv, _ := startFake(t)
+	fs := startFake(t)
 	other := x509.NewCertPool()
-	c, err := Dial(context.Background(), srv.URL, WithRootCAs(other), WithTokens(Tokens{AccessToken: "current"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, err = c.Me(context.Background())
-	var unknown x509.UnknownAuthorityError
-	if !IsCode(err, Unavailable) || !errors.As(err, &unknown) {
-		t.Fatalf("wrong CA: %T %v", err, err)
+	for _, scheme := range []string{"https", "grpcs", "wss", "tcp+tls"} {
+		c, err := Dial(context.Background(), fs.urls[scheme], WithRootCAs(other), WithTokens(Tokens{AccessToken: "current"}))
+		if err == nil {
+			// The HTTP transports connect on the first call.
+			defer c.Close()
+			_, err = c.Me(context.Background())
+		}
+		var unknown x509.UnknownAuthorityError
+		if !IsCode(err, Unavailable) || !errors.As(err, &unknown) {
+			t.Errorf("%s with the wrong CA: %T %v", scheme, err, err)
+		}
 	}
 }
