@@ -16,6 +16,7 @@ import (
 	"rampart.dev/rampart/internal/cluster"
 	"rampart.dev/rampart/internal/config"
 	"rampart.dev/rampart/internal/store"
+	"rampart.dev/rampart/internal/transport/guard"
 	"rampart.dev/rampart/internal/transport/rest"
 	"rampart.dev/rampart/internal/transport/rpc"
 )
@@ -75,15 +76,17 @@ func (n *Node) Services() *Services { return n.svc }
 func (n *Node) Start(ctx context.Context) error {
 	ctx, n.cancel = context.WithCancel(ctx)
 	n.background(ctx)
+	// One bucket table, so an address has one anonymous budget across REST and RPC.
+	limits := guard.NewLimiter(n.cfg.Auth.RateLimit.PerMinute, n.cfg.Auth.RateLimit.Burst, time.Now)
 	api := rest.New(n.svc.Docs, n.svc.Identity, rest.Options{
 		MaxBody: int64(n.cfg.Limits.MaxBody), MaxDepth: n.cfg.Limits.MaxDepth,
-		Issuer: Issuer(n.cfg), TLS: n.tls != nil, Log: n.log,
-		RatePerMinute: n.cfg.Auth.RateLimit.PerMinute, RateBurst: n.cfg.Auth.RateLimit.Burst,
+		Issuer: Issuer(n.cfg), TLS: n.tls != nil, Log: n.log, Limits: limits,
 		Audit: audit.NewLog(n.st),
 		Ready: func(ctx context.Context) error { _, err := n.st.LastSeq(ctx); return err },
 	})
 	calls := rpc.New(n.svc.Docs, n.svc.Identity, rpc.Options{
-		MaxBody: int64(n.cfg.Limits.MaxBody), Audit: audit.NewLog(n.st), Log: n.log,
+		MaxBody: int64(n.cfg.Limits.MaxBody), MaxDepth: n.cfg.Limits.MaxDepth, Limits: limits,
+		Audit: audit.NewLog(n.st), Log: n.log,
 		Ready: func(ctx context.Context) error { _, err := n.st.LastSeq(ctx); return err },
 	})
 	for _, l := range []struct {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"reflect"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/identity"
 	"rampart.dev/rampart/internal/jsonx"
+	"rampart.dev/rampart/internal/transport/guard"
 )
 
 // Options configure the REST surface.
@@ -34,6 +34,9 @@ type Options struct {
 	// address gets on anonymous endpoints.
 	RatePerMinute int
 	RateBurst     int
+	// Limits, when set, is that bucket table, shared with the other
+	// surfaces of the node; RatePerMinute and RateBurst are then unused.
+	Limits *guard.Limiter
 	// Audit serves GET /api/v1/audit; nil answers unavailable.
 	Audit *audit.Log
 	Log   *slog.Logger
@@ -46,7 +49,7 @@ type API struct {
 	opt  Options
 	log  *slog.Logger
 	// limits holds the per-address buckets of the anonymous endpoints.
-	limits *limiter
+	limits *guard.Limiter
 }
 
 // New builds the REST surface.
@@ -63,7 +66,11 @@ func New(d *docs.Service, id *identity.Service, opt Options) *API {
 	if opt.Ready == nil {
 		opt.Ready = func(context.Context) error { return nil }
 	}
-	return &API{docs: d, id: id, opt: opt, log: opt.Log, limits: newLimiter(opt.RatePerMinute, opt.RateBurst, time.Now)}
+	limits := opt.Limits
+	if limits == nil {
+		limits = guard.NewLimiter(opt.RatePerMinute, opt.RateBurst, time.Now)
+	}
+	return &API{docs: d, id: id, opt: opt, log: opt.Log, limits: limits}
 }
 
 type ctxKey int
@@ -86,13 +93,7 @@ func caller(r *http.Request) identity.Caller {
 func principals(r *http.Request) acl.Principals { return caller(r).Principals }
 
 // meta is what the request tells about its client.
-func meta(r *http.Request) identity.Meta {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return identity.Meta{Addr: host, UserAgent: r.UserAgent()}
-}
+func meta(r *http.Request) identity.Meta { return guard.Meta(r.RemoteAddr, r.UserAgent()) }
 
 // handler is an endpoint that returns its error for writeError to map.
 type handler func(w http.ResponseWriter, r *http.Request) error
@@ -138,34 +139,9 @@ func (a *API) authed(who access, h handler) http.Handler {
 	})
 }
 
-// maxTokenHeader bounds the Authorization header before any parsing.
-const maxTokenHeader = 8 << 10
-
-// authenticate reads the request's one credential: Authorization: Bearer
-// with an access token or an API key, or X-API-Key with an API key. Both
-// headers at once is a client mistake, refused rather than guessed at.
+// authenticate resolves the request's one credential into its caller.
 func (a *API) authenticate(r *http.Request) (identity.Caller, error) {
-	h, keys := r.Header.Get("Authorization"), r.Header.Values("X-API-Key")
-	switch {
-	case len(keys) > 1 || len(keys) == 1 && h != "":
-		return identity.Caller{}, errs.E(errs.InvalidArgument, "send one credential: either Authorization or X-API-Key")
-	case len(keys) == 1:
-		key := strings.TrimSpace(keys[0])
-		if len(key) > maxTokenHeader || !strings.HasPrefix(key, identity.APIKeyPrefix) {
-			return identity.Caller{}, errs.E(errs.Unauthenticated, "X-API-Key takes an API key (%s...)", identity.APIKeyPrefix)
-		}
-		return a.id.Authenticate(r.Context(), key)
-	case h == "":
-		return identity.Caller{}, errs.E(errs.Unauthenticated, "missing bearer token")
-	}
-	if len(h) > maxTokenHeader {
-		return identity.Caller{}, errs.E(errs.Unauthenticated, "authorization header too long")
-	}
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		return identity.Caller{}, errs.E(errs.Unauthenticated, "use Authorization: Bearer <token>")
-	}
-	return a.id.Authenticate(r.Context(), strings.TrimSpace(tok))
+	return guard.Authenticate(r.Context(), a.id, r.Header)
 }
 
 // body reads a request body within the size limit.

@@ -1,135 +1,27 @@
 package rest
 
 import (
-	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
-	"sync"
-	"time"
-
-	"golang.org/x/time/rate"
 
 	"rampart.dev/rampart/internal/errs"
 )
 
 // limited applies the per-address rate limit of anonymous endpoints. Every
-// anonymous endpoint draws from the same bucket of an address.
+// anonymous endpoint draws from the same bucket of an address, which the
+// RPC surface shares when the node hands both the same limiter.
 func (a *API) limited(h handler) handler {
 	if a.limits == nil {
 		return h
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ok, wait := a.limits.allow(clientKey(r.RemoteAddr))
-		if ok {
+		err := a.limits.Admit(r.RemoteAddr)
+		if err == nil {
 			return h(w, r)
 		}
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		return errs.E(errs.ResourceExhausted, "too many requests from this address; retry in %d s", secs).With("retry_after", secs)
-	}
-}
-
-// clientKey is the bucket a client address draws from: the IPv4 address,
-// or the /64 of an IPv6 one, since a single host commonly holds a whole /64.
-func clientKey(remote string) string {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host // not an IP (a unix socket): one bucket per peer name
-	}
-	ip = ip.Unmap().WithZone("")
-	if ip.Is6() {
-		return netip.PrefixFrom(ip, 64).Masked().String()
-	}
-	return ip.String()
-}
-
-// Bounds on the bucket table: its size, and how often idle buckets go.
-const (
-	maxBuckets    = 100000
-	sweepInterval = time.Minute
-)
-
-// overflowKey is the bucket every new address shares while the table is
-// full: memory stays bounded, and a flood of addresses gets one budget
-// rather than pushing out the buckets of the addresses already limited.
-const overflowKey = "\x00overflow"
-
-// limiter is a token bucket per client address.
-type limiter struct {
-	limit rate.Limit
-	burst int
-	max   int // buckets held at most
-	now   func() time.Time
-
-	mu        sync.Mutex
-	buckets   map[string]*rate.Limiter
-	lastSweep time.Time
-}
-
-// newLimiter allows perMinute requests a minute on average and burst at
-// once per address. Without both there is no limit (nil): a node always
-// has both from its configuration, which requires them.
-func newLimiter(perMinute, burst int, now func() time.Time) *limiter {
-	if perMinute <= 0 || burst <= 0 {
-		return nil
-	}
-	return &limiter{
-		limit: rate.Limit(float64(perMinute) / 60), burst: burst, max: maxBuckets, now: now,
-		buckets: map[string]*rate.Limiter{}, lastSweep: now(),
-	}
-}
-
-// allow takes a token from key's bucket, or says how long until one is there.
-func (l *limiter) allow(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if now.Sub(l.lastSweep) >= sweepInterval {
-		l.sweep(now)
-	}
-	b, ok := l.buckets[key]
-	if !ok {
-		// A full table is swept at most once a second, so a flood of
-		// new addresses does not make every request walk it.
-		if len(l.buckets) >= l.max && now.Sub(l.lastSweep) >= time.Second {
-			l.sweep(now)
+		if secs, ok := errs.DetailsOf(err)["retry_after"].(int); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
 		}
-		if len(l.buckets) >= l.max {
-			key = overflowKey
-			b = l.buckets[key]
-		}
-		if b == nil {
-			b = rate.NewLimiter(l.limit, l.burst)
-			l.buckets[key] = b
-		}
+		return err
 	}
-	if b.AllowN(now, 1) {
-		return true, 0
-	}
-	missing := 1 - b.TokensAt(now)
-	return false, max(time.Second, time.Duration(missing/float64(l.limit)*float64(time.Second)))
-}
-
-// sweep drops the buckets that have filled up again: a new bucket would be
-// the same.
-func (l *limiter) sweep(now time.Time) {
-	l.lastSweep = now
-	for k, b := range l.buckets {
-		if b.TokensAt(now) >= float64(l.burst) {
-			delete(l.buckets, k)
-		}
-	}
-}
-
-// size is the number of buckets held.
-func (l *limiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
 }

@@ -1,0 +1,134 @@
+package rpc
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	rampartv1 "rampart.dev/rampart/api/rampart/v1"
+	"rampart.dev/rampart/internal/errs"
+)
+
+// codes maps each error code to its RPC status: the one place it is decided.
+var codes = map[errs.Code]connect.Code{
+	errs.InvalidArgument:    connect.CodeInvalidArgument,
+	errs.Unauthenticated:    connect.CodeUnauthenticated,
+	errs.PermissionDenied:   connect.CodePermissionDenied,
+	errs.NotFound:           connect.CodeNotFound,
+	errs.Conflict:           connect.CodeAlreadyExists,
+	errs.FailedPrecondition: connect.CodeFailedPrecondition,
+	errs.TooLarge:           connect.CodeResourceExhausted,
+	errs.ResourceExhausted:  connect.CodeResourceExhausted,
+	errs.Unavailable:        connect.CodeUnavailable,
+	errs.Internal:           connect.CodeInternal,
+}
+
+// connectCode is the RPC status of an error code.
+func connectCode(c errs.Code) connect.Code {
+	if cc, ok := codes[c]; ok {
+		return cc
+	}
+	return connect.CodeInternal
+}
+
+// request is what the outermost handler learns of every call.
+type request struct {
+	id   string // correlation id, in X-Request-Id and every error
+	path string
+}
+
+type requestKey struct{}
+
+func requestOf(ctx context.Context) request {
+	r, _ := ctx.Value(requestKey{}).(request)
+	return r
+}
+
+func newRequestID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// fail turns err into the RPC error the client sees: the status of its
+// code, its public message and a rampart.v1.Error detail. Internal errors
+// are logged with the correlation id and shown only as "internal error".
+func (s *Server) fail(ctx context.Context, err error) *connect.Error {
+	if ce := new(connect.Error); errors.As(err, &ce) {
+		return ce // already an answer
+	}
+	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+		// The client left or its deadline passed: nobody reads a detail.
+		if errors.Is(cerr, context.DeadlineExceeded) {
+			return connect.NewError(connect.CodeDeadlineExceeded, cerr)
+		}
+		return connect.NewError(connect.CodeCanceled, cerr)
+	}
+	req := requestOf(ctx)
+	code, msg := errs.Public(err)
+	if code == errs.Internal {
+		s.log.Error("request failed", "id", req.id, "procedure", req.path, "err", err)
+	} else {
+		s.log.Debug("request refused", "id", req.id, "procedure", req.path, "code", code, "msg", msg)
+	}
+	detail := &rampartv1.Error{Code: string(code), Message: msg, Id: req.id}
+	if code != errs.Internal {
+		detail.Details = detailStruct(errs.DetailsOf(err))
+	}
+	ce := connect.NewError(connectCode(code), errors.New(msg))
+	if d, derr := connect.NewErrorDetail(detail); derr == nil {
+		ce.AddDetail(d)
+	}
+	if secs, ok := errs.DetailsOf(err)["retry_after"].(int); ok && code == errs.ResourceExhausted {
+		ce.Meta().Set("Retry-After", strconv.Itoa(secs))
+	}
+	return ce
+}
+
+// detailStruct converts error details through JSON, which every detail
+// value (numbers, strings, lists) survives exactly as REST shows it.
+func detailStruct(d map[string]any) *structpb.Struct {
+	if len(d) == 0 {
+		return nil
+	}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return nil
+	}
+	st := &structpb.Struct{}
+	if protojson.Unmarshal(raw, st) != nil {
+		return nil
+	}
+	return st
+}
+
+// writeError answers a request refused before it reached a procedure, in
+// the protocol the client speaks (Connect JSON when it speaks none).
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	_ = s.errors.Write(w, r, s.fail(r.Context(), err))
+}
+
+// recovered turns a panic in a procedure into a logged internal error.
+func (s *Server) recovered(ctx context.Context, _ connect.Spec, _ http.Header, p any) error {
+	return s.fail(ctx, errs.Wrap(panicError{p}, errs.Internal, "internal error"))
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string {
+	switch v := p.v.(type) {
+	case error:
+		return "panic: " + v.Error()
+	case string:
+		return "panic: " + v
+	}
+	return "panic: non-error value"
+}

@@ -1,0 +1,111 @@
+package rpc
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"rampart.dev/rampart/internal/errs"
+)
+
+// wrap adds what every RPC answer needs: a correlation id, no caching, and
+// a typed refusal of requests no RPC protocol could carry.
+func (s *Server) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := request{id: newRequestID(), path: r.URL.Path}
+		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, req))
+		h := w.Header()
+		h.Set("X-Request-Id", req.id)
+		h.Set("Cache-Control", "no-store")
+		if r.Method != http.MethodPost {
+			s.writeError(w, r, errs.E(errs.NotFound, "no such procedure: %s %.128s (procedures take POST)", r.Method, r.URL.Path))
+			return
+		}
+		if !rpcContent(r.Header.Get("Content-Type")) {
+			s.writeError(w, r, errs.E(errs.InvalidArgument,
+				"send a protobuf or JSON message as gRPC, gRPC-Web or Connect (Content-Type application/grpc, application/grpc-web, application/proto or application/json)"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// rpcContent reports whether a content type names a protocol and codec
+// the handlers serve: anything else would get an untyped 415.
+func rpcContent(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	if cs, ok := params["charset"]; len(params) > 1 || len(params) == 1 && (!ok || mt != "application/json" || !strings.EqualFold(cs, "utf-8")) {
+		return false
+	}
+	switch mt {
+	case "application/grpc", "application/grpc+proto", "application/grpc+json",
+		"application/grpc-web", "application/grpc-web+proto", "application/grpc-web+json",
+		"application/proto", "application/json",
+		"application/connect+proto", "application/connect+json":
+		return true
+	}
+	return false
+}
+
+// framed reports whether a content type puts each message in a 5-byte
+// envelope (every protocol but unary Connect).
+func framed(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt != "application/proto" && mt != "application/json"
+}
+
+// envelope is the prefix of one framed message: a flag byte and a length.
+const envelope = 5
+
+// bounded reads the whole request, which for these procedures is a single
+// message, within the size limit; over it the client gets too_large rather
+// than the protocol library's untyped refusal.
+func (s *Server) bounded(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := s.opt.MaxBody
+		if framed(r.Header.Get("Content-Type")) {
+			limit += envelope
+		}
+		tooBig := errs.E(errs.TooLarge, "request message is over the limit of %d bytes", s.opt.MaxBody)
+		if r.ContentLength > limit {
+			s.writeError(w, r, tooBig)
+			return
+		}
+		raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		if err != nil {
+			s.writeError(w, r, errs.Wrap(err, errs.InvalidArgument, "could not read the request body"))
+			return
+		}
+		if int64(len(raw)) > limit {
+			s.writeError(w, r, tooBig)
+			return
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(raw)), int64(len(raw))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// streaming lifts the listener's deadlines for a stream, which outlives
+// them by design. The read deadline matters too: over HTTP/1.1 its expiry
+// cancels the request. Writers without deadlines (an in-memory dispatch
+// from a socket transport) have nothing to lift.
+func streaming(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		_ = rc.SetWriteDeadline(time.Time{})
+		_ = rc.SetReadDeadline(time.Time{})
+		next.ServeHTTP(w, r)
+	})
+}
+
+// notFound answers a procedure this listener does not serve.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, errs.E(errs.NotFound, "no such procedure: %.128s", r.URL.Path))
+}

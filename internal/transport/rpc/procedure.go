@@ -1,0 +1,171 @@
+package rpc
+
+import (
+	"context"
+	"net/http"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"rampart.dev/rampart/internal/errs"
+	"rampart.dev/rampart/internal/identity"
+	"rampart.dev/rampart/internal/transport/guard"
+)
+
+// access says who may call a procedure.
+type access int
+
+const (
+	open       access = iota // anyone, unlimited: health checks
+	anonymous                // anyone, rate limited per client address
+	user                     // any signed-in caller with full access
+	enrolling                // also callers who may only enrol a second factor
+	adminsOnly               // members of admins
+)
+
+// route is one procedure and its handler.
+type route struct {
+	service protoreflect.FullName
+	path    string
+	h       http.Handler
+}
+
+// msg is the pointer type of a generated message.
+type msg[T any] interface {
+	*T
+	proto.Message
+}
+
+// method finds a procedure in its service's descriptor, so a route can
+// never name a method the schema lacks.
+func method(svc protoreflect.ServiceDescriptor, name string) protoreflect.MethodDescriptor {
+	md := svc.Methods().ByName(protoreflect.Name(name))
+	if md == nil {
+		panic("rpc: " + string(svc.FullName()) + " has no method " + name)
+	}
+	return md
+}
+
+func procedure(md protoreflect.MethodDescriptor) string {
+	return "/" + string(md.Parent().FullName()) + "/" + string(md.Name())
+}
+
+// unary builds a request-response procedure. The request arrives as a raw
+// frame and is decoded here, so a malformed message is refused like any
+// other input: typed, with the rampart.v1.Error detail.
+func unary[Req, Res any, P msg[Req]](s *Server, svc protoreflect.ServiceDescriptor, name string, who access,
+	fn func(context.Context, *Req) (*Res, error)) route {
+	md := method(svc, name)
+	path := procedure(md)
+	h := connect.NewUnaryHandler(path, func(ctx context.Context, r *connect.Request[frame]) (*connect.Response[Res], error) {
+		req := P(new(Req))
+		if err := s.decode(*r.Msg, req); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		res, err := fn(ctx, (*Req)(req))
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		return connect.NewResponse(res), nil
+	}, s.handlerOptions(md, who)...)
+	return route{service: svc.FullName(), path: path, h: s.bounded(h)}
+}
+
+// stream builds a server-streaming procedure; it runs without the
+// listener's deadlines, for as long as its client and credential last.
+func stream[Req, Res any, P msg[Req]](s *Server, svc protoreflect.ServiceDescriptor, name string, who access,
+	fn func(context.Context, *Req, *connect.ServerStream[Res]) error) route {
+	md := method(svc, name)
+	path := procedure(md)
+	h := connect.NewServerStreamHandler(path, func(ctx context.Context, r *connect.Request[frame], out *connect.ServerStream[Res]) error {
+		req := P(new(Req))
+		if err := s.decode(*r.Msg, req); err != nil {
+			return s.fail(ctx, err)
+		}
+		if err := fn(ctx, (*Req)(req), out); err != nil {
+			return s.fail(ctx, err)
+		}
+		return nil
+	}, s.handlerOptions(md, who)...)
+	return route{service: svc.FullName(), path: path, h: s.bounded(streaming(h))}
+}
+
+func (s *Server) handlerOptions(md protoreflect.MethodDescriptor, who access) []connect.HandlerOption {
+	return append(s.limitOptions(),
+		connect.WithSchema(md),
+		connect.WithCodec(frameCodec{"proto"}),
+		connect.WithCodec(frameCodec{"json"}),
+		connect.WithCodec(frameCodec{"json; charset=utf-8"}),
+		connect.WithRequestGate(s.gate(who)),
+	)
+}
+
+// limitOptions are the bounds and panic handling every handler shares.
+func (s *Server) limitOptions() []connect.HandlerOption {
+	return []connect.HandlerOption{
+		connect.WithReadMaxBytes(int(s.opt.MaxBody)),
+		connect.WithSendMaxBytes(int(s.opt.MaxSend)),
+		connect.WithRecover(s.recovered),
+	}
+}
+
+// call is what a procedure knows of its request beyond the message.
+type call struct {
+	caller identity.Caller
+	meta   identity.Meta
+	// header holds the credential, for streams that authenticate again
+	// every round.
+	header http.Header
+}
+
+type callKey struct{}
+
+func callOf(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	if c == nil {
+		return &call{} // only a wiring mistake gets here; services refuse the empty caller
+	}
+	return c
+}
+
+// gate runs before the message is read: it rate limits anonymous calls and
+// authenticates the rest, as REST's anonymous and authenticated endpoints do.
+func (s *Server) gate(who access) connect.RequestGateFunc {
+	return func(ctx context.Context, _ connect.Spec, peer connect.Peer, h http.Header) (context.Context, error) {
+		c := &call{meta: guard.Meta(peer.Addr, h.Get("User-Agent")), header: h}
+		switch who {
+		case open:
+		case anonymous:
+			if err := s.opt.Limits.Admit(peer.Addr); err != nil {
+				return nil, s.fail(ctx, err)
+			}
+		default:
+			caller, err := s.authenticate(ctx, h)
+			if err == nil {
+				err = allowed(caller, who)
+			}
+			if err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			c.caller = caller
+		}
+		return context.WithValue(ctx, callKey{}, c), nil
+	}
+}
+
+// authenticate resolves the one credential in h, as REST reads it.
+func (s *Server) authenticate(ctx context.Context, h http.Header) (identity.Caller, error) {
+	return guard.Authenticate(ctx, s.id, h)
+}
+
+// allowed applies a procedure's access level to an authenticated caller.
+func allowed(c identity.Caller, who access) error {
+	switch {
+	case who == adminsOnly && !c.Admin:
+		return errs.E(errs.PermissionDenied, "this procedure is for admins")
+	case c.Enrol && who != enrolling:
+		return errs.E(errs.PermissionDenied, "enrol a second factor first (rampart.v1.AuthService/EnrolTOTP)")
+	}
+	return nil
+}
