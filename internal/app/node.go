@@ -9,32 +9,46 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	// The RPC services' descriptors, which tell which methods stream.
+	_ "rampart.dev/rampart/api/rampart/v1"
 
 	"rampart.dev/rampart/internal/audit"
 	"rampart.dev/rampart/internal/cluster"
 	"rampart.dev/rampart/internal/config"
 	"rampart.dev/rampart/internal/store"
 	"rampart.dev/rampart/internal/transport/guard"
+	"rampart.dev/rampart/internal/transport/listen"
 	"rampart.dev/rampart/internal/transport/rest"
 	"rampart.dev/rampart/internal/transport/rpc"
 )
 
 // Node is one running Rampart server.
 type Node struct {
-	cfg  config.Config
-	log  *slog.Logger
-	bus  *cluster.Bus
-	st   store.Store
-	svc  *Services
-	tls  *tls.Config
-	Info TLSInfo
+	cfg config.Config
+	log *slog.Logger
+	bus *cluster.Bus
+	st  store.Store
+	svc *Services
+	// tls is the public listener's TLS, adminTLS the admin listener's;
+	// both nil with insecure_http.
+	tls      *tls.Config
+	adminTLS *tls.Config
+	Info     TLSInfo
 
 	servers   []*http.Server
 	listeners []net.Listener
 	cancel    context.CancelFunc
-	wg        sync.WaitGroup
+	// endStreams ends every streaming call, which would otherwise hold a
+	// graceful shutdown until its deadline.
+	endStreams context.CancelFunc
+	wg         sync.WaitGroup
 }
 
 // Open builds a node from a validated configuration without serving yet.
@@ -59,10 +73,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Node, erro
 		n.Close()
 		return nil, err
 	}
-	if n.tls, n.Info, err = serverTLS(cfg, log); err != nil {
+	lt, info, err := serverTLS(cfg, log)
+	if err != nil {
 		n.Close()
 		return nil, err
 	}
+	n.tls, n.adminTLS, n.Info = lt.public, lt.admin, info
 	return n, nil
 }
 
@@ -89,14 +105,21 @@ func (n *Node) Start(ctx context.Context) error {
 		Audit: audit.NewLog(n.st), Log: n.log,
 		Ready: func(ctx context.Context) error { _, err := n.st.LastSeq(ctx); return err },
 	})
+	streams, endStreams := context.WithCancel(context.Background())
+	n.endStreams = endStreams
+	// Browsers may call the public listener from the allowed origins; the
+	// admin listener answers no cross-origin request.
+	public := rest.CORS(rpc.Route(api.Public(), calls.Public()), n.cfg.HTTP.CORSOrigins)
 	for _, l := range []struct {
 		name, addr string
 		h          http.Handler
+		tls        *tls.Config
 	}{
-		{"public", n.cfg.Listen.Public, rpc.Route(api.Public(), calls.Public())},
-		{"admin", n.cfg.Listen.Admin, rpc.Route(api.Admin(), calls.Admin())},
+		{"public", n.cfg.Listen.Public, public, n.tls},
+		{"admin", n.cfg.Listen.Admin, rpc.Route(api.Admin(), calls.Admin()), n.adminTLS},
 	} {
-		if err := n.serve(l.name, l.addr, l.h); err != nil {
+		h := listen.Headers(listen.Streaming(l.h, streaming, streams), l.tls != nil)
+		if err := n.serve(l.name, l.addr, h, l.tls); err != nil {
 			n.Shutdown(context.Background())
 			return err
 		}
@@ -119,12 +142,16 @@ func (n *Node) background(ctx context.Context) {
 	}
 }
 
-func (n *Node) serve(name, addr string, h http.Handler) error {
-	ln, err := net.Listen("tcp", addr)
+// serve binds one listener: at most http.max_conns_per_address
+// connections per client address, then TLS when tc is set, else plaintext
+// HTTP/1.1 and HTTP/2 (h2c, which gRPC clients need).
+func (n *Node) serve(name, addr string, h http.Handler, tc *tls.Config) error {
+	raw, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("%s listener: %w", name, err)
 	}
 	hc := n.cfg.HTTP
+	var ln net.Listener = listen.PerAddress(raw, hc.MaxConnsPerAddress)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: hc.ReadHeaderTimeout.Duration(),
@@ -132,21 +159,46 @@ func (n *Node) serve(name, addr string, h http.Handler) error {
 		WriteTimeout:      hc.WriteTimeout.Duration(),
 		IdleTimeout:       hc.IdleTimeout.Duration(),
 		MaxHeaderBytes:    int(hc.MaxHeaderBytes),
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: hc.MaxConcurrentStreams},
 		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelDebug),
 	}
-	if n.tls != nil {
-		srv.TLSConfig = n.tls.Clone()
+	if tc != nil {
+		srv.TLSConfig = tc.Clone()
 		ln = tls.NewListener(ln, srv.TLSConfig)
+	} else {
+		srv.Protocols = new(http.Protocols)
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
 	}
 	n.servers = append(n.servers, srv)
 	n.listeners = append(n.listeners, ln)
-	n.log.Info("listening", "listener", name, "addr", ln.Addr().String(), "tls", n.tls != nil)
+	n.log.Info("listening", "listener", name, "addr", ln.Addr().String(), "tls", tc != nil,
+		"client_certificates", tc != nil && tc.ClientAuth == tls.RequireAndVerifyClientCert)
 	n.wg.Go(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.log.Error("listener stopped", "listener", name, "err", err)
 		}
 	})
 	return nil
+}
+
+// streaming picks out the calls that stream (the REST watch, RPC methods
+// declared with stream), which the listener's timeouts must not cut.
+func streaming(r *http.Request) bool {
+	if rest.Streams(r) {
+		return true
+	}
+	if !rpc.Handles(r.URL.Path) {
+		return false
+	}
+	// /package.Service/Method names the method package.Service.Method.
+	svc, method, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if !ok || strings.Contains(method, "/") {
+		return false
+	}
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc + "." + method))
+	m, ok := d.(protoreflect.MethodDescriptor)
+	return err == nil && ok && (m.IsStreamingServer() || m.IsStreamingClient())
 }
 
 // Addrs returns the bound public and admin addresses.
@@ -157,6 +209,9 @@ func (n *Node) Addrs() (public, admin string) {
 // Shutdown stops the listeners gracefully, then everything else.
 func (n *Node) Shutdown(ctx context.Context) error {
 	var errList []error
+	if n.endStreams != nil {
+		n.endStreams()
+	}
 	for _, srv := range n.servers {
 		errList = append(errList, srv.Shutdown(ctx))
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -18,20 +17,26 @@ type TLSInfo struct {
 	CAFingerprint string
 }
 
+// listenerTLS is the TLS of each HTTP listener: one certificate, but each
+// listener asks for client certificates from its own CA, if any.
+type listenerTLS struct {
+	public, admin *tls.Config
+}
+
 // serverTLS builds the listeners' TLS: configured files when given, else a
-// local CA under <data>/tls. nil means plaintext, which needs the explicit
-// insecure switch and is warned about at every start.
-func serverTLS(cfg config.Config, log *slog.Logger) (*tls.Config, TLSInfo, error) {
+// local CA under <data>/tls. Nil configs mean plaintext, which needs the
+// explicit insecure switch and is warned about at every start.
+func serverTLS(cfg config.Config, log *slog.Logger) (listenerTLS, TLSInfo, error) {
 	if cfg.Listen.InsecureHTTP {
 		log.Warn("TLS IS OFF: listeners speak plaintext HTTP because insecure_http is set; tokens and data cross the network unencrypted")
-		return nil, TLSInfo{}, nil
+		return listenerTLS{}, TLSInfo{}, nil
 	}
 	certFile, keyFile := cfg.TLS.CertFile, cfg.TLS.KeyFile
 	var info TLSInfo
 	if certFile == "" {
 		local, err := tlsx.EnsureLocal(filepath.Join(cfg.Data, "tls"), cfg.TLS.Hosts, time.Now())
 		if err != nil {
-			return nil, TLSInfo{}, fmt.Errorf("local certificates: %w", err)
+			return listenerTLS{}, TLSInfo{}, fmt.Errorf("local certificates: %w", err)
 		}
 		certFile, keyFile = local.CertFile, local.KeyFile
 		info = TLSInfo{CAFile: local.CACertFile, CAFingerprint: local.CAFingerprint}
@@ -39,14 +44,29 @@ func serverTLS(cfg config.Config, log *slog.Logger) (*tls.Config, TLSInfo, error
 	}
 	r, err := tlsx.NewReloader(certFile, keyFile)
 	if err != nil {
-		return nil, TLSInfo{}, err
+		return listenerTLS{}, TLSInfo{}, err
 	}
 	r.OnError = func(err error) { log.Error("certificate reload failed; serving the previous one", "err", err) }
-	var clientCAs *x509.CertPool
-	if cfg.TLS.ClientCAFile != "" {
-		if clientCAs, err = tlsx.LoadCertPool(cfg.TLS.ClientCAFile); err != nil {
-			return nil, TLSInfo{}, err
-		}
+	var out listenerTLS
+	if out.public, err = withClientCA(r, cfg.TLS.ClientCAFile, "public", log); err != nil {
+		return listenerTLS{}, TLSInfo{}, err
 	}
-	return tlsx.ServerConfig(r, clientCAs), info, nil
+	if out.admin, err = withClientCA(r, cfg.TLS.AdminClientCAFile, "admin", log); err != nil {
+		return listenerTLS{}, TLSInfo{}, err
+	}
+	return out, info, nil
+}
+
+// withClientCA is a listener's own config: with caFile set, every client
+// must present a certificate that chains to a CA in it.
+func withClientCA(r *tlsx.Reloader, caFile, listener string, log *slog.Logger) (*tls.Config, error) {
+	if caFile == "" {
+		return tlsx.ServerConfig(r, nil), nil
+	}
+	pool, err := tlsx.LoadCertPool(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s listener client CA: %w", listener, err)
+	}
+	log.Info("client certificates required", "listener", listener, "ca", caFile)
+	return tlsx.ServerConfig(r, pool), nil
 }

@@ -39,7 +39,10 @@ type Options struct {
 	Limits *guard.Limiter
 	// Audit serves GET /api/v1/audit; nil answers unavailable.
 	Audit *audit.Log
-	Log   *slog.Logger
+	// WebSocket serves GET /api/v1/ws on the public listener; nil answers
+	// unavailable.
+	WebSocket http.Handler
+	Log       *slog.Logger
 }
 
 // API serves REST over the document and identity services.

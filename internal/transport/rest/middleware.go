@@ -10,21 +10,14 @@ import (
 	"rampart.dev/rampart/internal/errs"
 )
 
-// wrap adds what every response needs: a request id, security headers and
-// a recovered panic turned into a logged internal error.
+// wrap adds what every REST response needs: a request id and a recovered
+// panic turned into a logged internal error. The security headers are the
+// listener's (listen.Headers), since RPC answers need them too.
 func (a *API) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := newRequestID()
 		r = r.WithContext(context.WithValue(r.Context(), keyRequestID, id))
-		h := w.Header()
-		h.Set("X-Request-Id", id)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		if a.opt.TLS {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-		}
+		w.Header().Set("X-Request-Id", id)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
