@@ -16,11 +16,7 @@ func TestACLMatrix(t *testing.T) {
 		t.Run(string(engine), func(t *testing.T) {
 			t.Parallel()
 			for _, bypass := range []bool{true, false} {
-				name := "bypass-off"
-				if bypass {
-					name = "bypass-on"
-				}
-				t.Run(name, func(t *testing.T) {
+				t.Run(bypassName(bypass), func(t *testing.T) {
 					t.Parallel()
 					Run(t, startREST(t, engine, bypass))
 				})
@@ -38,17 +34,7 @@ func startREST(t *testing.T, engine apptest.Engine, bypass bool) *Env {
 	h := apptest.Start(t, apptest.Options{Engine: engine, Config: func(c *config.Config) {
 		c.ACL.AdminsBypass = bypass
 	}})
-	ids := map[string]string{Users: Users, Admins: Admins}
-	for _, u := range AllUsers() {
-		ids[u] = h.CreateUser(u, password, u == Root)
-	}
-	for _, r := range Roles {
-		members := make([]string, len(r.Members))
-		for i, m := range r.Members {
-			members[i] = ids[m]
-		}
-		ids[r.Name] = h.CreateRole(r.Name, members...)
-	}
+	ids := principals(h)
 	// One transport for every caller: HTTP/2 multiplexes them over one
 	// connection, so hundreds of parallel rows cost one handshake.
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: true}}
@@ -65,4 +51,21 @@ func startREST(t *testing.T, engine apptest.Engine, bypass bool) *Env {
 		t.Fatalf("seed: %v", err)
 	}
 	return env
+}
+
+// principals makes the matrix's users and roles and returns every
+// principal's id by name, the built-in roles included.
+func principals(h *apptest.Harness) map[string]string {
+	ids := map[string]string{Users: Users, Admins: Admins}
+	for _, u := range AllUsers() {
+		ids[u] = h.CreateUser(u, password, u == Root)
+	}
+	for _, r := range Roles {
+		members := make([]string, len(r.Members))
+		for i, m := range r.Members {
+			members[i] = ids[m]
+		}
+		ids[r.Name] = h.CreateRole(r.Name, members...)
+	}
+	return ids
 }
