@@ -95,7 +95,7 @@ func (s *session) dueLocked(now time.Time) bool {
 	}
 	margin := s.margin
 	if margin == 0 {
-		margin = min(defaultMargin, s.tok.Expiry.Sub(s.issued)/2)
+		margin = max(0, min(defaultMargin, s.tok.Expiry.Sub(s.issued)/2))
 	}
 	return !now.Before(s.tok.Expiry.Add(-margin))
 }

@@ -168,3 +168,15 @@ func TestAPIKeyIsNeverRefreshed(t *testing.T) {
 		t.Fatal("renew offered a retry for an API key")
 	}
 }
+
+// TestExpiredTokenIsDue: a token already expired when set (as one loaded
+// from disk may be) is refreshed before use.
+func TestExpiredTokenIsDue(t *testing.T) {
+	s := &session{refresh: func(context.Context, string) (Tokens, error) {
+		return Tokens{AccessToken: "new", RefreshToken: "r2", Expiry: time.Now().Add(time.Hour)}, nil
+	}}
+	s.set(Tokens{AccessToken: "old", RefreshToken: "r1", Expiry: time.Now().Add(-time.Minute)})
+	if tok, err := s.credential(context.Background()); err != nil || tok != "new" {
+		t.Fatalf("got %q %v", tok, err)
+	}
+}
