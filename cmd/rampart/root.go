@@ -23,6 +23,8 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServe(), newAdmin(), newKeys(), newConfigCmd(), newAuditCmd(), newVersion())
+	// Client commands, which talk to a running server.
+	root.AddCommand(newLogin(), newLogout(), newDocCmd(), newUserCmd(), newRoleCmd(), newAPIKeyCmd())
 	return root
 }
 
