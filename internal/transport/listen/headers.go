@@ -31,7 +31,12 @@ func Headers(next http.Handler, tls bool) http.Handler {
 		if tls {
 			h.Set("Strict-Transport-Security", hsts)
 		}
-		next.ServeHTTP(&guard{ResponseWriter: w, private: hasCredential(r)}, r)
+		private := hasCredential(r)
+		if private {
+			// Set now too, for answers that never write a header or body.
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(&guard{ResponseWriter: w, private: private}, r)
 	})
 }
 

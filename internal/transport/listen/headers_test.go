@@ -62,6 +62,10 @@ func TestHeadersNoStoreWithCredential(t *testing.T) {
 			t.Errorf("%v: Cache-Control %q, want no-store", h, got)
 		}
 	}
+	silent := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	if got := serve(silent, true, map[string]string{"Authorization": "Bearer t"}).Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("an answer with no body: Cache-Control %q, want no-store", got)
+	}
 	if got := serve(cacheable, true, nil).Header.Get("Cache-Control"); got != "public, max-age=300" {
 		t.Errorf("anonymous: Cache-Control %q, want the handler's", got)
 	}
