@@ -56,6 +56,11 @@ type guard struct {
 	sent    bool
 }
 
+var (
+	_ http.Flusher  = (*guard)(nil)
+	_ http.Hijacker = (*guard)(nil)
+)
+
 func (g *guard) check() {
 	if g.sent {
 		return

@@ -128,6 +128,8 @@ type conn struct {
 	release func()
 }
 
+var _ net.Conn = (*conn)(nil)
+
 func (c *conn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)
