@@ -62,7 +62,7 @@ var fromConnectCodes = map[connect.Code]string{
 
 // toConnectCodes is the way back, for the client.
 var toConnectCodes = map[string]connect.Code{
-	CodeCanceled:                   connect.CodeCanceled,
+	CodeCanceled:                    connect.CodeCanceled,
 	string(errs.InvalidArgument):    connect.CodeInvalidArgument,
 	string(errs.Unauthenticated):    connect.CodeUnauthenticated,
 	string(errs.PermissionDenied):   connect.CodePermissionDenied,
