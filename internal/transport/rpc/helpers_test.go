@@ -46,6 +46,10 @@ type clients struct {
 	// publicAdmin is AdminService aimed at the public listener, which
 	// must not serve it.
 	publicAdmin rampartv1connect.AdminServiceClient
+	// p, hc and h let a row build clients of its own.
+	p  protocol
+	hc *http.Client
+	h  *apptest.Harness
 }
 
 func newClients(hc *http.Client, h *apptest.Harness, p protocol, extra ...connect.ClientOption) clients {
@@ -57,6 +61,7 @@ func newClients(hc *http.Client, h *apptest.Harness, p protocol, extra ...connec
 		admin:       rampartv1connect.NewAdminServiceClient(hc, h.AdminURL, o...),
 		adminKeys:   rampartv1connect.NewAPIKeyServiceClient(hc, h.AdminURL, o...),
 		publicAdmin: rampartv1connect.NewAdminServiceClient(hc, h.PublicURL, o...),
+		p:           p, hc: hc, h: h,
 	}
 }
 

@@ -23,7 +23,7 @@ func (s *Server) jsonArg(name, text string) (json.RawMessage, error) {
 		return nil, argError(name, err)
 	}
 	if hasNUL(v) {
-		return nil, errs.E(errs.InvalidArgument, "request text may not contain NUL")
+		return nil, errs.E(errs.InvalidArgument, "%s: request text may not contain NUL", name)
 	}
 	return json.RawMessage(text), nil
 }

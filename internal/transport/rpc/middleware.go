@@ -21,6 +21,16 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Request-Id", req.id)
 		h.Set("Cache-Control", "no-store")
+		// Procedures recover their own panics; this catches the rest (a
+		// request gate, the body reader) as REST does.
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.writeError(w, r, errs.Wrap(panicError{p}, errs.Internal, "internal error"))
+			}
+		}()
 		if r.Method != http.MethodPost {
 			s.writeError(w, r, errs.E(errs.NotFound, "no such procedure: %s %.128s (procedures take POST)", r.Method, r.URL.Path))
 			return
