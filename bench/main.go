@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,6 +35,8 @@ type options struct {
 	blockProfile             string
 	serverPID                int
 	tsv                      string
+	transport                string
+	sockets                  map[string]string // envelope listener URLs by transport
 }
 
 func parseFlags(args []string) (options, error) {
@@ -57,6 +60,10 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.inProcess, "inprocess", "", "instead of -server/-admin, run a node inside the bench on this data directory "+
 		"(SQLite; for profiling together with -cpuprofile)")
 	fs.IntVar(&o.serverPID, "server-pid", 0, "process id of the server, to report its CPU time per request (Linux, same host)")
+	fs.StringVar(&o.transport, "transport", "rest", "what the measured requests travel over: "+strings.Join(transports, ", ")+
+		" (pointread only for all but rest)")
+	tcp := fs.String("tcp", "", "the envelope TCP listener, as tcp+tls://host:port (for -transport tcp)")
+	unix := fs.String("unix", "", "the envelope unix socket, as unix:///path (for -transport unix)")
 	fs.StringVar(&o.tsv, "tsv", "", "also append the table, tab-separated, to this file (header only when new)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to the file")
 	fs.StringVar(&o.blockProfile, "blockprofile", "", "write a profile of where goroutines of this process waited (block and mutex) to FILE.block and FILE.mutex")
@@ -85,6 +92,13 @@ func parseFlags(args []string) (options, error) {
 			}
 			o.scenarios = append(o.scenarios, strings.TrimSpace(name))
 		}
+	}
+	o.sockets = map[string]string{"tcp": *tcp, "unix": *unix}
+	if !slices.Contains(transports, o.transport) {
+		return o, fmt.Errorf("-transport: %q is not one of %s", o.transport, strings.Join(transports, ", "))
+	}
+	if o.transport != "rest" && (len(o.scenarios) != 1 || o.scenarios[0] != "pointread") {
+		return o, fmt.Errorf("-transport %s measures the pointread scenario only", o.transport)
 	}
 	for _, c := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
@@ -143,15 +157,16 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 	}
-	e := &env{ep: ep, hc: ep.conn(), run: runID(), docs: o.docs, results: o.results, logf: logf}
+	e := &env{ep: ep, hc: ep.conn(), run: runID(), docs: o.docs, results: o.results, logf: logf,
+		transport: o.transport, sockets: o.sockets}
 	if e.admin, err = ep.login(ctx, e.hc, o.adminUser, o.adminPassword); err != nil {
 		return err
 	}
 	if err := makeUsers(ctx, e, o.users); err != nil {
 		return err
 	}
-	logf("run %s: %v clients over HTTP/1.1 keep-alive (one TLS connection each), %d users, %v per run after %v warm-up, GOMAXPROCS %d here",
-		e.run, o.clients, o.users, o.duration, o.warmup, runtime.GOMAXPROCS(0))
+	logf("run %s: %v clients over %s (one connection each), %d users, %v per run after %v warm-up, GOMAXPROCS %d here",
+		e.run, o.clients, o.transport, o.users, o.duration, o.warmup, runtime.GOMAXPROCS(0))
 
 	stopProfiles, err := startProfiles(o)
 	if err != nil {
@@ -199,6 +214,9 @@ func runScenario(ctx context.Context, o options, e *env, name string) ([]result,
 				return nil, ctx.Err()
 			}
 			r.scenario, r.engine, r.run = name, o.engine, fmt.Sprint(i+1)
+			if o.transport != "rest" {
+				r.scenario += "/" + o.transport
+			}
 			if r.firstErr != nil {
 				e.logf("%s run %d: %d errors, first: %v", name, i+1, r.errs, r.firstErr)
 			}
@@ -282,6 +300,13 @@ func newWorkers(ctx context.Context, e *env, clients int) ([]*worker, error) {
 			id: i, hc: e.ep.conn(), token: tokens[i%len(tokens)],
 			rng: mrand.New(mrand.NewPCG(uint64(i), uint64(time.Now().UnixNano()))),
 		}
+		if e.transport != "" && e.transport != "rest" {
+			var err error
+			if workers[i].rpc, err = e.ep.dialRPC(ctx, e.transport, e.sockets); err != nil {
+				closeWorkers(workers[:i])
+				return nil, err
+			}
+		}
 	}
 	return workers, nil
 }
@@ -289,6 +314,9 @@ func newWorkers(ctx context.Context, e *env, clients int) ([]*worker, error) {
 func closeWorkers(workers []*worker) {
 	for _, w := range workers {
 		w.hc.CloseIdleConnections()
+		if w.rpc != nil {
+			w.rpc.close()
+		}
 	}
 }
 

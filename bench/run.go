@@ -16,6 +16,7 @@ import (
 type worker struct {
 	id    int
 	hc    *http.Client
+	rpc   *rpcClient // set when the scenario runs over the protobuf services
 	token string
 	rng   *rand.Rand
 	seq   int

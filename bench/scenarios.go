@@ -21,6 +21,9 @@ type env struct {
 	docs    int // documents to seed for query
 	logf    func(format string, args ...any)
 	results int // documents one query returns
+	// transport carries the measured requests ("" or rest: REST).
+	transport string
+	sockets   map[string]string
 }
 
 type benchUser struct {
@@ -143,7 +146,11 @@ func setupPointRead(ctx context.Context, e *env) (op, error) {
 		return nil, fmt.Errorf("a user outside the roles can read: %w", err)
 	}
 	return func(ctx context.Context, w *worker) error {
-		_, err := call(ctx, w.hc, w.token, "GET", urls[w.rng.IntN(len(urls))], nil, http.StatusOK)
+		i := w.rng.IntN(len(urls))
+		if w.rpc != nil {
+			return getRPC(ctx, w, coll, ids[i])
+		}
+		_, err := call(ctx, w.hc, w.token, "GET", urls[i], nil, http.StatusOK)
 		return err
 	}, nil
 }

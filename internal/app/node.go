@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"rampart.dev/rampart/internal/cluster"
 	"rampart.dev/rampart/internal/config"
 	"rampart.dev/rampart/internal/store"
+	"rampart.dev/rampart/internal/transport/envelope"
 	"rampart.dev/rampart/internal/transport/guard"
 	"rampart.dev/rampart/internal/transport/listen"
 	"rampart.dev/rampart/internal/transport/rest"
@@ -44,7 +46,11 @@ type Node struct {
 
 	servers   []*http.Server
 	listeners []net.Listener
-	cancel    context.CancelFunc
+	// sockets serves the envelope transports: WebSocket on the public
+	// listener, and the TCP and unix listeners when configured.
+	sockets *envelope.Server
+	tcpAddr net.Addr
+	cancel  context.CancelFunc
 	// endStreams ends every streaming call, which would otherwise hold a
 	// graceful shutdown until its deadline.
 	endStreams context.CancelFunc
@@ -94,15 +100,22 @@ func (n *Node) Start(ctx context.Context) error {
 	n.background(ctx)
 	// One bucket table, so an address has one anonymous budget across REST and RPC.
 	limits := guard.NewLimiter(n.cfg.Auth.RateLimit.PerMinute, n.cfg.Auth.RateLimit.Burst, time.Now)
-	api := rest.New(n.svc.Docs, n.svc.Identity, rest.Options{
-		MaxBody: int64(n.cfg.Limits.MaxBody), MaxDepth: n.cfg.Limits.MaxDepth,
-		Issuer: Issuer(n.cfg), TLS: n.tls != nil, Log: n.log, Limits: limits,
-		Audit: audit.NewLog(n.st),
-		Ready: func(ctx context.Context) error { _, err := n.st.LastSeq(ctx); return err },
-	})
 	calls := rpc.New(n.svc.Docs, n.svc.Identity, rpc.Options{
 		MaxBody: int64(n.cfg.Limits.MaxBody), MaxDepth: n.cfg.Limits.MaxDepth, Limits: limits,
 		Audit: audit.NewLog(n.st), Log: n.log,
+		Ready: func(ctx context.Context) error { _, err := n.st.LastSeq(ctx); return err },
+	})
+	// The socket transports dispatch into the public RPC handler, so every
+	// rule of the public listener holds for them too.
+	n.sockets = envelope.New(calls.Public(), envelope.Options{
+		MaxFrame: int(n.cfg.Limits.MaxFrame), MaxInFlight: n.cfg.Limits.MaxInFlight,
+		IdleTimeout: n.cfg.HTTP.IdleTimeout.Duration(), OriginPatterns: originHosts(n.cfg.HTTP.CORSOrigins),
+		Log: n.log,
+	})
+	api := rest.New(n.svc.Docs, n.svc.Identity, rest.Options{
+		MaxBody: int64(n.cfg.Limits.MaxBody), MaxDepth: n.cfg.Limits.MaxDepth,
+		Issuer: Issuer(n.cfg), Log: n.log, Limits: limits,
+		Audit: audit.NewLog(n.st), WebSocket: n.sockets.WebSocket(),
 		Ready: func(ctx context.Context) error { _, err := n.st.LastSeq(ctx); return err },
 	})
 	streams, endStreams := context.WithCancel(context.Background())
@@ -124,7 +137,61 @@ func (n *Node) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := n.serveSockets(); err != nil {
+		n.Shutdown(context.Background())
+		return err
+	}
 	return nil
+}
+
+// serveSockets binds the envelope listeners that are configured: TCP,
+// always with the public listener's TLS and connection cap, and the unix
+// socket, which the file's 0600 mode guards.
+func (n *Node) serveSockets() error {
+	var lns []net.Listener
+	if addr := n.cfg.Listen.TCP; addr != "" {
+		if n.tls == nil {
+			return errors.New("listen.tcp serves TLS only and cannot run with insecure_http; use listen.unix for a local plaintext socket")
+		}
+		raw, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("tcp listener: %w", err)
+		}
+		n.tcpAddr = raw.Addr()
+		lns = append(lns, tls.NewListener(listen.PerAddress(raw, n.cfg.HTTP.MaxConnsPerAddress), n.tls.Clone()))
+		n.log.Info("listening", "listener", "tcp", "addr", raw.Addr().String(), "tls", true)
+	}
+	if path := n.cfg.Listen.Unix; path != "" {
+		ln, err := envelope.ListenUnix(path)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return fmt.Errorf("unix listener: %w", err)
+		}
+		lns = append(lns, ln)
+		n.log.Info("listening", "listener", "unix", "path", path)
+	}
+	for _, ln := range lns {
+		n.wg.Go(func() {
+			if err := n.sockets.Serve(ln); err != nil && !errors.Is(err, envelope.ErrServerClosed) {
+				n.log.Error("listener stopped", "listener", ln.Addr().Network(), "err", err)
+			}
+		})
+	}
+	return nil
+}
+
+// originHosts turns the CORS allowlist (full origins) into the host
+// patterns the WebSocket's origin check takes.
+func originHosts(origins []string) []string {
+	var hosts []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return hosts
 }
 
 // background runs the node's maintenance loops until ctx ends.
@@ -206,11 +273,17 @@ func (n *Node) Addrs() (public, admin string) {
 	return n.listeners[0].Addr().String(), n.listeners[1].Addr().String()
 }
 
+// TCPAddr is the bound address of the envelope TCP listener, or nil.
+func (n *Node) TCPAddr() net.Addr { return n.tcpAddr }
+
 // Shutdown stops the listeners gracefully, then everything else.
 func (n *Node) Shutdown(ctx context.Context) error {
 	var errList []error
 	if n.endStreams != nil {
 		n.endStreams()
+	}
+	if n.sockets != nil {
+		errList = append(errList, n.sockets.Shutdown(ctx))
 	}
 	for _, srv := range n.servers {
 		errList = append(errList, srv.Shutdown(ctx))

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -9,6 +13,7 @@ import (
 	"rampart.dev/rampart/api/rampart/v1/rampartv1connect"
 	"rampart.dev/rampart/internal/apptest"
 	"rampart.dev/rampart/internal/config"
+	"rampart.dev/rampart/internal/transport/envelope"
 )
 
 // rpcProtocols are the protocols one Connect handler serves, by the client
@@ -93,4 +98,72 @@ func startRPC(t *testing.T, engine apptest.Engine, bypass bool, dial dialer, con
 		t.Fatalf("seed: %v", err)
 	}
 	return env
+}
+
+// TestACLMatrixSockets runs the matrix over the envelope transports with the
+// same expectations as REST: engine/transport/bypass/user/doc/verb. Every
+// caller shares one connection, each message carrying its own token, so the
+// rows also prove that a per-message token speaks for its caller only.
+func TestACLMatrixSockets(t *testing.T) {
+	t.Parallel()
+	for _, engine := range apptest.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			t.Parallel()
+			for _, tr := range []string{"ws", "tcp", "unix"} {
+				t.Run(tr, func(t *testing.T) {
+					t.Parallel()
+					for _, bypass := range bypassModes(testing.Short()) {
+						t.Run(bypassName(bypass), func(t *testing.T) {
+							t.Parallel()
+							sock := socketPath(t)
+							Run(t, startRPC(t, engine, bypass, func(h *apptest.Harness, t *testing.T) (connect.HTTPClient, string, string, []connect.ClientOption) {
+								u := map[string]string{
+									"ws":   "wss://" + strings.TrimPrefix(h.PublicURL, "https://"),
+									"tcp":  "tcp+tls://" + h.Node.TCPAddr().String(),
+									"unix": "unix://" + sock,
+								}[tr]
+								c, err := envelope.Dial(context.Background(), u, h.TLSConfig())
+								if err != nil {
+									t.Fatalf("dial %s: %v", u, err)
+								}
+								t.Cleanup(func() { c.Close() })
+								// Admin calls are not served on the sockets: the
+								// admin listener is where they belong.
+								admin := &http.Client{Transport: &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: true}}
+								t.Cleanup(admin.CloseIdleConnections)
+								return muxClient{sockets: c, admin: admin}, "http://envelope", h.AdminURL, nil
+							}, func(c *config.Config) {
+								c.Listen.TCP, c.Listen.Unix = "127.0.0.1:0", sock
+							}))
+						})
+					}
+				})
+			}
+		})
+	}
+}
+
+// muxClient sends the public services over an envelope connection and the
+// admin service to the admin listener.
+type muxClient struct {
+	sockets connect.HTTPClient
+	admin   *http.Client
+}
+
+func (m muxClient) Do(r *http.Request) (*http.Response, error) {
+	if r.URL.Host == "envelope" {
+		return m.sockets.Do(r)
+	}
+	return m.admin.Do(r)
+}
+
+// socketPath is a unix socket path short enough for the kernel's limit,
+// which t.TempDir's nested names can pass.
+func socketPath(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "rs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return filepath.Join(dir, "r.sock")
 }

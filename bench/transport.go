@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+
+	rampartv1 "rampart.dev/rampart/api/rampart/v1"
+	"rampart.dev/rampart/api/rampart/v1/rampartv1connect"
+	"rampart.dev/rampart/internal/transport/envelope"
+)
+
+// transports a scenario's measured requests can travel over. rest is the
+// REST surface; the others call the protobuf services, each client on its
+// own connection.
+var transports = []string{"rest", "grpc", "connect", "grpc-web", "ws", "tcp", "unix"}
+
+// rpcClient is one worker's connection to the protobuf services.
+type rpcClient struct {
+	docs  rampartv1connect.DocumentServiceClient
+	close func()
+}
+
+// dialRPC opens one connection of transport t. sockets holds the envelope
+// listeners' URLs (tcp+tls://..., unix://...); WebSocket is on the public
+// listener.
+func (e *endpoint) dialRPC(ctx context.Context, t string, sockets map[string]string) (*rpcClient, error) {
+	switch t {
+	case "grpc", "connect", "grpc-web":
+		tr := &http.Transport{
+			TLSClientConfig: e.tls.Clone(), ForceAttemptHTTP2: true,
+			MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1, DisableCompression: true, IdleConnTimeout: 5 * time.Minute,
+		}
+		var opts []connect.ClientOption
+		switch t {
+		case "grpc":
+			opts = append(opts, connect.WithGRPC())
+		case "grpc-web":
+			// Browsers speak gRPC-Web over HTTP/1.1 as often as not; one
+			// keep-alive connection per client as in the REST runs.
+			opts = append(opts, connect.WithGRPCWeb())
+			tr.ForceAttemptHTTP2 = false
+			tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		}
+		hc := &http.Client{Transport: tr}
+		return &rpcClient{docs: rampartv1connect.NewDocumentServiceClient(hc, e.public, opts...), close: tr.CloseIdleConnections}, nil
+	case "ws", "tcp", "unix":
+		u := sockets[t]
+		if t == "ws" {
+			u = "wss://" + strings.TrimPrefix(e.public, "https://")
+		}
+		if u == "" {
+			return nil, fmt.Errorf("transport %s: give the listener with -%s", t, t)
+		}
+		c, err := envelope.Dial(ctx, u, e.tls.Clone())
+		if err != nil {
+			return nil, fmt.Errorf("dial %s: %w", u, err)
+		}
+		return &rpcClient{docs: rampartv1connect.NewDocumentServiceClient(c, "http://envelope"), close: func() { c.Close() }}, nil
+	}
+	return nil, fmt.Errorf("unknown transport %q", t)
+}
+
+// getRPC reads one document as the worker over its RPC connection.
+func getRPC(ctx context.Context, w *worker, coll, id string) error {
+	req := connect.NewRequest(&rampartv1.GetRequest{Collection: coll, Id: id})
+	req.Header()["Authorization"] = []string{"Bearer " + w.token}
+	_, err := w.rpc.docs.Get(ctx, req)
+	return err
+}
