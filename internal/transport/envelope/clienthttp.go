@@ -143,6 +143,8 @@ type streamBody struct {
 	closed atomic.Bool
 }
 
+var _ io.ReadCloser = (*streamBody)(nil)
+
 func (b *streamBody) Read(p []byte) (int, error) {
 	for len(b.buf) == 0 {
 		if b.closed.Load() {

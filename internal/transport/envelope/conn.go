@@ -38,7 +38,7 @@ type conn struct {
 	why      errs.Code
 	reason   string
 
-	lastRead atomic.Int64 // unix nanoseconds of the last frame read
+	lastActive atomic.Int64 // unix nanoseconds of the last frame read or request finished
 
 	mu       sync.Mutex
 	token    string
@@ -79,7 +79,7 @@ func (c *conn) readLoop() (frame, error) {
 		if err != nil {
 			return f, err
 		}
-		c.lastRead.Store(time.Now().UnixNano())
+		c.touch()
 		c.handle(f)
 	}
 }
@@ -110,14 +110,14 @@ func (c *conn) handle(f frame) {
 	id := f.env.Id
 	switch {
 	case id == "":
-		c.replyError(f, "", newError(errs.InvalidArgument, "envelope has no id"))
+		c.reply(f, "", newError(errs.InvalidArgument, "envelope has no id"))
 	case len(id) > maxIDLen:
-		c.replyError(f, "", newError(errs.InvalidArgument, "envelope id is too long"))
+		c.reply(f, "", newError(errs.InvalidArgument, "envelope id is too long"))
 	case f.env.Method == MethodAuthenticate:
 		c.mu.Lock()
 		c.token = f.env.Token
 		c.mu.Unlock()
-		c.replyError(f, id, nil)
+		c.reply(f, id, nil)
 	case f.env.Method == MethodCancel:
 		c.cancelRequest(f)
 	default:
@@ -135,7 +135,7 @@ func (c *conn) admit(f frame) {
 		c.mu.Unlock()
 	}
 	if e != nil {
-		c.replyError(f, f.env.Id, e)
+		c.reply(f, f.env.Id, e)
 	}
 }
 
@@ -182,6 +182,7 @@ func (c *conn) run(r *request) {
 
 func (c *conn) next(done *request) *request {
 	done.cancel(nil)
+	c.touch()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.reqs[done.id()] == done {
@@ -203,7 +204,7 @@ func (c *conn) next(done *request) *request {
 func (c *conn) cancelRequest(f frame) {
 	target, ok := cancelTarget(f)
 	if !ok {
-		c.replyError(f, f.env.Id, newError(errs.InvalidArgument, "cancel payload must be a request id"))
+		c.reply(f, f.env.Id, newError(errs.InvalidArgument, "cancel payload must be a request id"))
 		return
 	}
 	c.mu.Lock()
@@ -218,15 +219,15 @@ func (c *conn) cancelRequest(f frame) {
 	switch {
 	case queued:
 		r.cancel(errCancelRequested)
-		c.replyError(r.f, target, newError(CodeCanceled, "request cancelled"))
+		c.reply(r.f, target, newError(CodeCanceled, "request cancelled"))
 	case r != nil:
 		r.cancel(errCancelRequested)
 	}
-	c.replyError(f, f.env.Id, nil)
+	c.reply(f, f.env.Id, nil)
 }
 
-// replyError answers f with an end reply carrying e (none for success).
-func (c *conn) replyError(f frame, id string, e *rampartv1.Error) {
+// reply answers f with an end reply carrying e, or success when e is nil.
+func (c *conn) reply(f frame, id string, e *rampartv1.Error) {
 	c.send(frame{env: &rampartv1.Envelope{Id: id, Error: e, End: true}, text: f.text})
 }
 
@@ -326,11 +327,13 @@ func (c *conn) startIdle() {
 	if c.s.opt.IdleTimeout <= 0 {
 		return
 	}
-	c.lastRead.Store(time.Now().UnixNano())
+	c.touch()
 	c.mu.Lock()
 	c.idle = time.AfterFunc(c.s.opt.IdleTimeout, c.checkIdle)
 	c.mu.Unlock()
 }
+
+func (c *conn) touch() { c.lastActive.Store(time.Now().UnixNano()) }
 
 // checkIdle closes the connection if it has been idle for IdleTimeout, and
 // otherwise looks again when it could first be.
@@ -338,7 +341,7 @@ func (c *conn) checkIdle() {
 	timeout := c.s.opt.IdleTimeout
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	wait := time.Until(time.Unix(0, c.lastRead.Load()).Add(timeout))
+	wait := time.Until(time.Unix(0, c.lastActive.Load()).Add(timeout))
 	switch {
 	case len(c.reqs) > 0:
 		c.idle.Reset(timeout)

@@ -122,7 +122,10 @@ type replyWriter struct {
 	panicID string
 }
 
-var _ http.Flusher = (*replyWriter)(nil)
+var (
+	_ http.ResponseWriter = (*replyWriter)(nil)
+	_ http.Flusher        = (*replyWriter)(nil)
+)
 
 func (w *replyWriter) Header() http.Header { return w.header }
 

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +39,7 @@ type fakeDocs struct {
 	gate    chan struct{} // "gate" requests wait for it to close
 	ended   chan string   // ids of "block" and "endless" requests as their context ends
 
+	sent      atomic.Int64 // Watch events sent
 	gateClose sync.Once
 }
 
@@ -94,6 +96,7 @@ func (f *fakeDocs) Watch(ctx context.Context, req *connect.Request[rampartv1.Wat
 		if err := s.Send(ev); err != nil {
 			return err
 		}
+		f.sent.Add(1)
 	}
 	switch req.Msg.Collection {
 	case "endless":

@@ -1,6 +1,7 @@
 package envelope
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 )
@@ -28,6 +29,8 @@ func (r *request) id() string { return r.f.env.Id }
 // reqQueue orders waiting requests by priority, higher first, and by
 // arrival within a priority. It implements heap.Interface.
 type reqQueue []*request
+
+var _ heap.Interface = (*reqQueue)(nil)
 
 func (q reqQueue) Len() int { return len(q) }
 

@@ -36,8 +36,8 @@ type Options struct {
 	WriteTimeout time.Duration
 	// HandshakeTimeout bounds the TLS handshake on Serve. Default 10 s.
 	HandshakeTimeout time.Duration
-	// IdleTimeout closes a connection that has nothing in flight and has
-	// sent nothing for this long. Zero means never.
+	// IdleTimeout closes a connection that has had nothing in flight and
+	// no frame from its peer for this long. Zero means never.
 	IdleTimeout time.Duration
 	// OriginPatterns lists the browser origins (host patterns, as in
 	// path.Match) allowed to open the WebSocket besides the server's own.

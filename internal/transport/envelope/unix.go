@@ -92,6 +92,8 @@ type unixListener struct {
 	once sync.Once
 }
 
+var _ net.Listener = (*unixListener)(nil)
+
 func (l *unixListener) Addr() net.Addr { return &net.UnixAddr{Name: l.path, Net: "unix"} }
 
 func (l *unixListener) Close() error {

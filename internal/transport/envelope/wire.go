@@ -28,6 +28,11 @@ type wire interface {
 	closeNow()
 }
 
+var (
+	_ wire = (*streamWire)(nil)
+	_ wire = (*wsWire)(nil)
+)
+
 // streamWire is a byte stream (TCP, TLS, unix) of length-prefixed frames.
 type streamWire struct {
 	nc           net.Conn
