@@ -161,6 +161,21 @@ func TestAdminOnly(t *testing.T) {
 					wantErr(t, call(""), errs.Unauthenticated)
 				})
 			}
+			t.Run("an admin's key without the admin scope", func(t *testing.T) {
+				k, err := c.keys.Create(ctx, as(admin, &rampartv1.CreateAPIKeyRequest{Name: "plain-" + p.name}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = c.admin.ListUsers(ctx, as(k.Msg.GetKey(), &rampartv1.ListRequest{}))
+				wantErr(t, err, errs.PermissionDenied)
+				scoped, err := c.keys.Create(ctx, as(admin, &rampartv1.CreateAPIKeyRequest{Name: "admin-" + p.name, Scope: &rampartv1.APIKeyScope{Admin: true}}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.admin.ListUsers(ctx, as(scoped.Msg.GetKey(), &rampartv1.ListRequest{})); err != nil {
+					t.Fatalf("admin-scoped key: %v", err)
+				}
+			})
 			t.Run("AdminService is not public", func(t *testing.T) {
 				_, err := c.publicAdmin.ListUsers(ctx, as(admin, &rampartv1.ListRequest{}))
 				wantErr(t, err, errs.NotFound)

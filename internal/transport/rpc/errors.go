@@ -62,7 +62,8 @@ func newRequestID() string {
 // code, its public message and a rampart.v1.Error detail. Internal errors
 // are logged with the correlation id and shown only as "internal error".
 func (s *Server) fail(ctx context.Context, err error) *connect.Error {
-	if ce := new(connect.Error); errors.As(err, &ce) {
+	var ce *connect.Error
+	if errors.As(err, &ce) {
 		return ce // already an answer
 	}
 	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
@@ -83,7 +84,7 @@ func (s *Server) fail(ctx context.Context, err error) *connect.Error {
 	if code != errs.Internal {
 		detail.Details = detailStruct(errs.DetailsOf(err))
 	}
-	ce := connect.NewError(connectCode(code), errors.New(msg))
+	ce = connect.NewError(connectCode(code), errors.New(msg))
 	if d, derr := connect.NewErrorDetail(detail); derr == nil {
 		ce.AddDetail(d)
 	}

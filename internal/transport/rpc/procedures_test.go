@@ -299,6 +299,11 @@ var steps = []step{
 		if fields(w, d)["_id"] != "b-1" {
 			w.t.Fatalf("read with the key: %s", d.GetJson())
 		}
+		// Outside its scope the key finds nothing and may write nothing.
+		_, err := w.c.docs.Get(w.ctx, as(k.GetKey(), &rampartv1.GetRequest{Collection: "elsewhere", Id: "b-1"}))
+		wantErr(w.t, err, errs.NotFound)
+		_, err = w.c.docs.Insert(w.ctx, as(k.GetKey(), &rampartv1.InsertRequest{Collection: w.coll, Document: `{}`}))
+		wantErr(w.t, err, errs.PermissionDenied)
 		list := must(w.c.keys.List(w.ctx, as(w.user, &rampartv1.ListAPIKeysRequest{})))(w)
 		if len(list.GetKeys()) != 1 || list.GetKeys()[0].GetScope().GetRights() != 2 || list.GetKeys()[0].GetOwner() != w.userID {
 			w.t.Fatalf("listed %v", list)
@@ -308,7 +313,7 @@ var steps = []step{
 			w.t.Fatalf("rotated %v", rot)
 		}
 		must(w.c.keys.Revoke(w.ctx, as(w.user, &rampartv1.APIKeyIDRequest{Id: k.GetId()})))(w)
-		_, err := w.c.docs.Get(w.ctx, as(rot.GetKey(), &rampartv1.GetRequest{Collection: w.coll, Id: "b-1"}))
+		_, err = w.c.docs.Get(w.ctx, as(rot.GetKey(), &rampartv1.GetRequest{Collection: w.coll, Id: "b-1"}))
 		wantErr(w.t, err, errs.Unauthenticated)
 	}},
 	{"AdminService/users", func(w *world) {
