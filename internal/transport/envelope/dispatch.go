@@ -239,9 +239,6 @@ func (w *replyWriter) finish() {
 		env.Error = newError(errs.Internal, "reply stream ended early")
 	case w.status == http.StatusOK || w.status == 0:
 		env.Payload = w.buf.Bytes()
-		if w.r.f.text && len(env.Payload) == 0 {
-			env.Payload = nil
-		}
 	default:
 		env.Error = parseErrorBody(w.status, w.buf.Bytes())
 	}
