@@ -213,10 +213,7 @@ func runScenario(ctx context.Context, o options, e *env, name string) ([]result,
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			r.scenario, r.engine, r.run = name, o.engine, fmt.Sprint(i+1)
-			if o.transport != "rest" {
-				r.scenario += "/" + o.transport
-			}
+			r.scenario, r.engine, r.run, r.transport = name, o.engine, fmt.Sprint(i+1), o.transport
 			if r.firstErr != nil {
 				e.logf("%s run %d: %d errors, first: %v", name, i+1, r.errs, r.firstErr)
 			}
@@ -329,13 +326,17 @@ func cells(rows []result) [][]string {
 	for _, r := range rows {
 		s, _ := findScenario(r.scenario)
 		goal, met := s.target(r)
+		name := r.scenario
+		if r.transport != "" && r.transport != "rest" {
+			name += "/" + r.transport
+		}
 		verdict := "met"
 		// A run with errors, or in which nothing completed, meets nothing.
 		if !met || r.ok == 0 || r.errs > 0 {
 			verdict = "MISSED"
 		}
 		out = append(out, []string{
-			r.scenario, r.engine, r.run, strconv.Itoa(r.clients), strconv.Itoa(r.ok + r.errs), strconv.Itoa(r.errs),
+			name, r.engine, r.run, strconv.Itoa(r.clients), strconv.Itoa(r.ok + r.errs), strconv.Itoa(r.errs),
 			num(r.rate(), 0), ms(r.p50), ms(r.p99), ms(r.max),
 			num(r.srvCores, 2), num(r.srvPerReq, 0), num(r.benchPerReq, 0), num(r.load, 1), goal + " " + verdict,
 		})

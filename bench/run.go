@@ -34,6 +34,7 @@ type op func(ctx context.Context, w *worker) error
 // result is one measured run.
 type result struct {
 	scenario, engine string
+	transport        string // what the requests travelled over; "" or rest for REST
 	run              string
 	clients          int
 	ok, errs         int

@@ -11,6 +11,8 @@
 #   BENCH_SQLITE=0 (skip the SQLite server)
 #   BENCH_POSTGRES=1  BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 #   BENCH_PG_SCENARIOS=$BENCH_SCENARIOS  BENCH_KEEP=1 (keep the work directory)
+#   BENCH_TRANSPORTS=rest (a comma list of rest, grpc, connect, grpc-web, ws,
+#     tcp, unix: the pointread scenario is measured over each)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ scenarios=${BENCH_SCENARIOS:-pointread,insert,query,login}
 docs=${BENCH_DOCS:-100000}
 pg_url=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 pg_scenarios=${BENCH_PG_SCENARIOS:-$scenarios}
+bench_transports=${BENCH_TRANSPORTS:-rest}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/rampart-bench.XXXXXX")
 server_pid=""
@@ -77,6 +80,8 @@ start_server() {
 	local data="$work/$name-data"
 	public="127.0.0.1:$(free_port)"
 	admin="127.0.0.1:$(free_port)"
+	tcp="127.0.0.1:$(free_port)"
+	sock="$work/$name.sock"
 	export BENCH_ADMIN_USER=bench-admin
 	BENCH_ADMIN_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 	export BENCH_ADMIN_PASSWORD
@@ -85,6 +90,7 @@ start_server() {
 	# Every bench client comes from 127.0.0.1: one address's anonymous rate
 	# limit would throttle the login scenario, so it is lifted for the bench.
 	RAMPART_AUTH_RATE_LIMIT_PER_MINUTE=10000000 RAMPART_AUTH_RATE_LIMIT_BURST=100000 \
+		RAMPART_LISTEN_TCP="$tcp" RAMPART_LISTEN_UNIX="$sock" \
 		"$work/rampart" serve --data "$data" --listen "$public" --admin-listen "$admin" "$@" \
 		>"$work/$name-server.log" 2>&1 &
 	server_pid=$!
@@ -119,10 +125,15 @@ bench() {
 	for s in ${2//,/ }; do
 		n=$clients
 		[[ $s == query ]] && n=$query_clients
-		"$work/rampart-bench" -server "https://$public" -admin "https://$admin" -ca "$ca" \
-			-server-pid "$server_pid" -engine "$engine" -scenario "$s" \
-			-clients "$n" -duration "$duration" -warmup "$warmup" -runs "$runs" -docs "$docs" \
-			-tsv "$work/results.tsv"
+		local ts=rest
+		[[ $s == pointread ]] && ts=$bench_transports
+		for t in ${ts//,/ }; do
+			"$work/rampart-bench" -server "https://$public" -admin "https://$admin" -ca "$ca" \
+				-tcp "tcp+tls://$tcp" -unix "unix://$sock" -transport "$t" \
+				-server-pid "$server_pid" -engine "$engine" -scenario "$s" \
+				-clients "$n" -duration "$duration" -warmup "$warmup" -runs "$runs" -docs "$docs" \
+				-tsv "$work/results.tsv"
+		done
 	done
 }
 

@@ -40,12 +40,10 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{
-		name:  "pointread",
-		about: "GET one document readable only through a nested role (user -> role A -> role B in the ACL)",
-		target: func(r result) (string, bool) {
-			return ">= 8000 req/s", r.rate() >= 8000
-		},
-		setup: setupPointRead,
+		name:   "pointread",
+		about:  "GET one document readable only through a nested role (user -> role A -> role B in the ACL)",
+		target: pointReadTarget,
+		setup:  setupPointRead,
 	},
 	{
 		name:  "insert",
@@ -71,6 +69,18 @@ var scenarios = []scenario{
 		},
 		setup: setupQuery,
 	},
+}
+
+// pointReadTarget is 8,000 req/s over REST (the foundation's target) and
+// 10,000 over gRPC and the unix socket; the other transports are reported.
+func pointReadTarget(r result) (string, bool) {
+	switch r.transport {
+	case "", "rest":
+		return ">= 8000 req/s", r.rate() >= 8000
+	case "grpc", "unix":
+		return ">= 10000 req/s", r.rate() >= 10000
+	}
+	return "reported", true
 }
 
 func findScenario(name string) (scenario, bool) {
