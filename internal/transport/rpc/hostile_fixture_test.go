@@ -42,9 +42,9 @@ type hostile struct {
 	adminKey     string
 }
 
-func newHostile(t *testing.T) *hostile {
+func newHostile(t *testing.T, e apptest.Engine) *hostile {
 	t.Helper()
-	h := apptest.Start(t, apptest.Options{Engine: apptest.SQLite, Config: func(c *config.Config) {
+	h := apptest.Start(t, apptest.Options{Engine: e, Config: func(c *config.Config) {
 		c.Limits.MaxBody, c.Limits.MaxFrame, c.Limits.MaxDocument = maxBody, maxBody, maxBody/2
 	}})
 	f := &hostile{h: h, hc: http2(t, h)}

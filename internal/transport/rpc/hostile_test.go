@@ -10,13 +10,13 @@ import (
 
 	rampartv1 "rampart.dev/rampart/api/rampart/v1"
 	"rampart.dev/rampart/api/rampart/v1/rampartv1connect"
+	"rampart.dev/rampart/internal/apptest"
 	"rampart.dev/rampart/internal/errs"
 )
 
 // TestHostile sends every hostile row over every protocol; each must be
 // refused with its typed error and leave the store as it was.
 func TestHostile(t *testing.T) {
-	f := newHostile(t)
 	groups := []struct {
 		name string
 		rows func(*testing.T, *hostile) []row
@@ -28,11 +28,16 @@ func TestHostile(t *testing.T) {
 		{"others", othersRows},
 		{"arguments", argumentRows},
 	}
-	for _, g := range groups {
-		t.Run(g.name, func(t *testing.T) {
-			before := f.state(t)
-			f.run(t, g.rows(t, f))
-			before.diff(t, f.state(t))
+	for _, e := range apptest.Engines {
+		t.Run(string(e), func(t *testing.T) {
+			f := newHostile(t, e)
+			for _, g := range groups {
+				t.Run(g.name, func(t *testing.T) {
+					before := f.state(t)
+					f.run(t, g.rows(t, f))
+					before.diff(t, f.state(t))
+				})
+			}
 		})
 	}
 }
