@@ -33,15 +33,35 @@ var transports = []transport{
 	{"grpcs", func(h *apptest.Harness) (string, string, string) {
 		return "grpcs://" + hostOf(h.PublicURL), "grpcs://" + hostOf(h.AdminURL), ""
 	}},
+	// The envelope transports serve the public services; admin calls still
+	// go to the admin listener.
 	{"wss", func(h *apptest.Harness) (string, string, string) {
-		return "", "", "the test node does not serve the WebSocket envelope transport yet"
+		return "wss://" + hostOf(h.PublicURL), h.AdminURL, ""
 	}},
 	{"tcp+tls", func(h *apptest.Harness) (string, string, string) {
-		return "", "", "the test node does not serve the TCP envelope transport yet"
+		if h.Node.TCPAddr() == nil {
+			return "", "", "the node has no TCP listener (listen.tcp)"
+		}
+		return "tcp+tls://" + h.Node.TCPAddr().String(), h.AdminURL, ""
 	}},
 	{"unix", func(h *apptest.Harness) (string, string, string) {
-		return "", "", "the test node does not serve the unix-socket envelope transport yet"
+		if h.Cfg.Listen.Unix == "" {
+			return "", "", "the node has no unix socket (listen.unix)"
+		}
+		return "unix://" + h.Cfg.Listen.Unix, h.AdminURL, ""
 	}},
+}
+
+// withSockets turns on the TCP and unix-socket envelope listeners.
+func withSockets(t *testing.T, c *config.Config) {
+	c.Listen.TCP = "127.0.0.1:0"
+	// Socket paths are short (sun_path), so not under t.TempDir().
+	dir, err := os.MkdirTemp("", "rs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	c.Listen.Unix = filepath.Join(dir, "rampart.sock")
 }
 
 func hostOf(url string) string { return strings.TrimPrefix(url, "https://") }
