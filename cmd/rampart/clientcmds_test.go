@@ -14,6 +14,7 @@ import (
 
 	"rampart.dev/rampart/client"
 	"rampart.dev/rampart/internal/apptest"
+	"rampart.dev/rampart/internal/config"
 	"rampart.dev/rampart/internal/identity"
 )
 
@@ -293,5 +294,40 @@ func TestClientLoginMFA(t *testing.T) {
 	mustRun(t, pw+"\n"+next+"\n", loginArgs(h, "carol")...)
 	if s := readSession(t, path); s.Tokens.AccessToken == "" {
 		t.Fatalf("session after MFA login: %+v", s)
+	}
+}
+
+// TestClientOverEveryTransport signs in and works over each URL scheme the
+// node serves; admin commands keep using the admin listener.
+func TestClientOverEveryTransport(t *testing.T) {
+	dir, err := os.MkdirTemp("", "rs") // socket paths are short
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "rampart.sock")
+	h := apptest.Start(t, apptest.Options{Engine: apptest.SQLite, Config: func(c *config.Config) {
+		c.Listen.TCP, c.Listen.Unix = "127.0.0.1:0", sock
+	}})
+	h.CreateUser("root", cliRootPass, true)
+	path := cliHome(t)
+	host := strings.TrimPrefix(h.PublicURL, "https://")
+	for _, url := range []string{"grpcs://" + host, "wss://" + host, "tcp+tls://" + h.Node.TCPAddr().String(), "unix://" + sock} {
+		t.Run(strings.SplitN(url, ":", 2)[0], func(t *testing.T) {
+			mustRun(t, cliRootPass+"\n", "login", "--server", url, "--admin-server", h.AdminURL, "--ca", h.Node.Info.CAFile,
+				"--username", "root", "--password-stdin")
+			if s := readSession(t, path); s.Server != url {
+				t.Fatalf("session server %q", s.Server)
+			}
+			doc := mustRun(t, "", "doc", "insert", "notes", `{"via":"`+url+`"}`)
+			id := field(t, doc, "_id").(string)
+			if got := mustRun(t, "", "doc", "get", "notes", id); field(t, got, "via") != url {
+				t.Fatalf("get printed %q", got)
+			}
+			if got := mustRun(t, "", "user", "list"); len(lines(got)) != 1 {
+				t.Fatalf("user list printed %q", got)
+			}
+			mustRun(t, "", "logout")
+		})
 	}
 }
