@@ -100,7 +100,7 @@ func newMemNode(users int) (*env, error) {
 	// The node's principal cache follows the change log; so must this one.
 	go svc.Identity.Watch(ctx, time.Second)
 	api := rest.New(svc.Docs, svc.Identity, rest.Options{
-		MaxBody: int64(cfg.Limits.MaxBody), MaxDepth: cfg.Limits.MaxDepth, Issuer: app.Issuer(cfg), TLS: true, Log: log,
+		MaxBody: int64(cfg.Limits.MaxBody), MaxDepth: cfg.Limits.MaxDepth, Issuer: app.Issuer(cfg), Log: log,
 	})
 	ep := &endpoint{public: "http://public", admin: "http://admin", rt: memTransport{api.Public(), api.Admin()}}
 

@@ -109,8 +109,10 @@ func (n *Node) Start(ctx context.Context) error {
 	// rule of the public listener holds for them too.
 	n.sockets = envelope.New(calls.Public(), envelope.Options{
 		MaxFrame: int(n.cfg.Limits.MaxFrame), MaxInFlight: n.cfg.Limits.MaxInFlight,
-		IdleTimeout: n.cfg.HTTP.IdleTimeout.Duration(), OriginPatterns: originHosts(n.cfg.HTTP.CORSOrigins),
-		Log: n.log,
+		// No idle timeout: agents hold one connection for days, as NATS
+		// clients do; the per-address cap and TCP keep-alive bound them.
+		OriginPatterns: originHosts(n.cfg.HTTP.CORSOrigins),
+		Log:            n.log,
 	})
 	api := rest.New(n.svc.Docs, n.svc.Identity, rest.Options{
 		MaxBody: int64(n.cfg.Limits.MaxBody), MaxDepth: n.cfg.Limits.MaxDepth,

@@ -307,6 +307,13 @@ func (c *conn) shut(final *frame, why errs.Code, reason string) {
 func (c *conn) drain() {
 	c.mu.Lock()
 	c.draining = true
+	// A stream (a watch) never finishes on its own: end it now rather than
+	// hold the shutdown until its deadline. Unary calls run to completion.
+	for _, r := range c.reqs {
+		if r.kind == serverStream && r.index < 0 {
+			r.cancel(errShutdown)
+		}
+	}
 	c.drainedLocked()
 	c.mu.Unlock()
 }

@@ -69,18 +69,45 @@ func TestShutdownDeadline(t *testing.T) {
 		t.Run(tr, func(t *testing.T) {
 			fx := newFixture(t, tr, Options{})
 			r := fx.raw(t)
-			r.send(endless(t, "w"), false)
-			for range 3 {
-				mustRecv(t, r)
-			}
+			// A unary call held until its context ends: streams end at once
+			// anyway.
+			r.send(gated(t, "b", 0), false)
+			<-fx.docs.started
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			if err := fx.srv.Shutdown(ctx); !errors.Is(err, context.Canceled) {
 				t.Errorf("Shutdown past its deadline = %v", err)
 			}
-			<-fx.docs.ended
 			if _, err := recvUntilClosed(t, r); isTimeout(err) {
 				t.Error("the connection stayed open")
+			}
+		})
+	}
+}
+
+// TestShutdownEndsStreams: a watch never finishes by itself, so shutdown
+// ends it with an error reply instead of waiting out its deadline.
+func TestShutdownEndsStreams(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			fx := newFixture(t, tr, Options{})
+			r := fx.raw(t)
+			r.send(endless(t, "w"), false)
+			for range 3 {
+				mustRecv(t, r)
+			}
+			if err := fx.srv.Shutdown(testContext(t)); err != nil {
+				t.Errorf("Shutdown = %v", err)
+			}
+			got, _ := recvUntilClosed(t, r)
+			var end *rampartv1.Envelope
+			for _, env := range got {
+				if env.Id == "w" && env.End {
+					end = env
+				}
+			}
+			if end == nil || end.Error == nil {
+				t.Errorf("the stream ended with %v (after %d frames), want an end reply with an error", end, len(got))
 			}
 		})
 	}

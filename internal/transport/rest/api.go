@@ -26,8 +26,6 @@ type Options struct {
 	MaxDepth int   // nesting of request JSON other than documents
 	// Issuer is the URL tokens name as their issuer, used by discovery.
 	Issuer string
-	// TLS says the listener speaks HTTPS, which turns on HSTS.
-	TLS bool
 	// Ready reports whether the node can serve; /readyz answers with it.
 	Ready func(context.Context) error
 	// RatePerMinute and RateBurst size the token bucket each client
