@@ -3,7 +3,6 @@ package envelope
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"time"
@@ -177,7 +176,3 @@ func closeStatus(code errs.Code) websocket.StatusCode {
 	}
 }
 
-// isClosed reports whether err only says the connection is gone.
-func isClosed(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || websocket.CloseStatus(err) != -1
-}

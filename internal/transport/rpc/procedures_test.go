@@ -38,7 +38,7 @@ type world struct {
 	admin, user, refresh string // credentials
 	userID, bobID        string
 	coll, docID          string
-	keyID, roleID        string
+	roleID               string
 	totpSecret           string
 	recovery             []string
 }
