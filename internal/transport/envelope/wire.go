@@ -175,4 +175,3 @@ func closeStatus(code errs.Code) websocket.StatusCode {
 		return websocket.StatusInternalError
 	}
 }
-
