@@ -24,10 +24,18 @@ type clientFlags struct {
 
 func (f *clientFlags) register(cmd *cobra.Command) {
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&f.server, "server", "", "server URL: https://, grpcs://, wss://, tcp+tls:// or unix:// (default: the one signed in to)")
-	pf.StringVar(&f.adminServer, "admin-server", "", "admin listener URL, for the user and role commands (default: the one given to login)")
-	pf.StringVar(&f.ca, "ca", "", "PEM file of the CA to trust instead of the system roots (default: the one given to login)")
+	pf.StringVar(&f.server, "server", os.Getenv(envServer), "server URL: https://, grpcs://, wss://, tcp+tls:// or unix:// (default: $"+envServer+", else the one signed in to)")
+	pf.StringVar(&f.adminServer, "admin-server", os.Getenv(envAdminServer), "admin listener URL, for the user and role commands (default: $"+envAdminServer+", else the one given to login)")
+	pf.StringVar(&f.ca, "ca", os.Getenv(envCA), "PEM file of the CA to trust instead of the system roots (default: $"+envCA+", else the one given to login)")
 }
+
+// The client commands' environment defaults; config.Load leaves these
+// names alone, so exporting them never breaks rampart serve.
+const (
+	envServer      = "RAMPART_SERVER"
+	envAdminServer = "RAMPART_ADMIN_SERVER"
+	envCA          = "RAMPART_CA"
+)
 
 // connect dials the server of the saved session with its credential; the
 // client saves refreshed tokens back to the session file.

@@ -331,3 +331,24 @@ func TestClientOverEveryTransport(t *testing.T) {
 		})
 	}
 }
+
+// TestClientEnvDefaults: RAMPART_SERVER, RAMPART_ADMIN_SERVER and RAMPART_CA
+// stand in for the flags, and a server named there must match the session.
+func TestClientEnvDefaults(t *testing.T) {
+	h := cliNode(t)
+	path := cliHome(t)
+	t.Setenv("RAMPART_SERVER", h.PublicURL)
+	t.Setenv("RAMPART_ADMIN_SERVER", h.AdminURL)
+	t.Setenv("RAMPART_CA", h.Node.Info.CAFile)
+	mustRun(t, cliRootPass+"\n", "login", "--username", "root", "--password-stdin")
+	if s := readSession(t, path); s.Server != h.PublicURL || s.AdminServer != h.AdminURL || s.CA != h.Node.Info.CAFile {
+		t.Fatalf("session file %+v", s)
+	}
+	if got := lines(mustRun(t, "", "user", "list")); len(got) != 1 || field(t, got[0], "username") != "root" {
+		t.Fatalf("user list printed %q", got)
+	}
+	t.Setenv("RAMPART_SERVER", "https://127.0.0.1:1")
+	if err := mustFail(t, "", "doc", "count", "notes"); !strings.Contains(err.Error(), "signed in to "+h.PublicURL) {
+		t.Fatalf("a different RAMPART_SERVER answered %v", err)
+	}
+}

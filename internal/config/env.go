@@ -14,6 +14,8 @@ import (
 // with RAMPART_TEST_ belong to test suites and are ignored as well.
 var nonConfigEnv = map[string]bool{
 	"RAMPART_CONFIG": true,
+	// Defaults of the client commands (rampart login, doc, user, ...).
+	"RAMPART_SERVER": true, "RAMPART_ADMIN_SERVER": true, "RAMPART_CA": true,
 }
 
 const testEnvPrefix = "RAMPART_TEST_"

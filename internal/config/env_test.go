@@ -33,6 +33,8 @@ func TestEnvOverrides(t *testing.T) {
 			want: func(c *Config) { c.Log.Level = "debug" }},
 		{name: "unrelated and allowlisted variables are ignored",
 			env: []string{"HOME=/root", "RAMPART_CONFIG=/etc/rampart.yaml", "RAMPART_TEST_POSTGRES=postgres://x", "NOEQUALS"}},
+		{name: "the client commands' defaults are not configuration",
+			env: []string{"RAMPART_SERVER=https://rampart.example:8443", "RAMPART_ADMIN_SERVER=https://rampart.example:8444", "RAMPART_CA=ca.crt"}},
 		{name: "bad bool", env: []string{"RAMPART_ACL_ADMINS_BYPASS=maybe"},
 			wantErr: []string{"RAMPART_ACL_ADMINS_BYPASS (acl.admins_bypass): invalid boolean"}},
 		{name: "bad int", env: []string{"RAMPART_LIMITS_MAX_DEPTH=3.5"},
