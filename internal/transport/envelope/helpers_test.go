@@ -91,6 +91,11 @@ func (f *fakeDocs) Watch(ctx context.Context, req *connect.Request[rampartv1.Wat
 	if req.Msg.Since != nil {
 		n = *req.Msg.Since
 	}
+	if req.Msg.Collection == "endless" {
+		// Reported however the stream ends: a cancel can arrive while the
+		// first events are still being sent.
+		defer func() { f.ended <- req.Msg.Collection }()
+	}
 	for i := range n {
 		ev := &rampartv1.WatchEvent{Seq: i + 1, Op: "insert", Id: req.Header().Get("Authorization")}
 		if err := s.Send(ev); err != nil {
@@ -101,7 +106,6 @@ func (f *fakeDocs) Watch(ctx context.Context, req *connect.Request[rampartv1.Wat
 	switch req.Msg.Collection {
 	case "endless":
 		<-ctx.Done()
-		f.ended <- req.Msg.Collection
 		return connect.NewError(connect.CodeCanceled, ctx.Err())
 	case "fail":
 		return detailedError(connect.CodePermissionDenied, &rampartv1.Error{Code: "permission_denied", Message: "no longer allowed"})
