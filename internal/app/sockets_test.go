@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -255,4 +256,73 @@ func TestSocketIdleFlood(t *testing.T) {
 	// The held connections never handshake; the handshake timeout ends them.
 	classify(t, held, len(held))
 	served(t, h, "tcp+tls://"+h.Node.TCPAddr().String(), token)
+}
+
+// TestWebSocketTokenOverride: two users multiplexed on one WebSocket
+// connection, each message carrying its own token, each see only their own
+// documents; a message without a token falls back to the connection's.
+func TestWebSocketTokenOverride(t *testing.T) {
+	h := apptest.Start(t, apptest.Options{})
+	h.CreateUser("ann", "ann-password-12", false)
+	h.CreateUser("bob", "bob-password-12", false)
+	tokens := map[string]string{"ann": h.Login("ann", "ann-password-12").Token, "bob": h.Login("bob", "bob-password-12").Token}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := envelope.Dial(ctx, "wss://"+strings.TrimPrefix(h.PublicURL, "https://"), h.TLSConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	call := func(method, token string, req, res proto.Message) error {
+		b, err := proto.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.Call(ctx, method, token, 0, b)
+		if err == nil {
+			err = proto.Unmarshal(out, res)
+		}
+		return err
+	}
+	const insert, query = "/rampart.v1.DocumentService/Insert", "/rampart.v1.DocumentService/Query"
+	// Interleaved on the one connection, concurrently.
+	errc := make(chan error, 20)
+	for i := range 10 {
+		for _, who := range []string{"ann", "bob"} {
+			go func() {
+				doc := `{"owner":"` + who + `","n":` + strconv.Itoa(i) + `}`
+				errc <- call(insert, tokens[who], &rampartv1.InsertRequest{Collection: "notes", Document: doc}, new(rampartv1.Document))
+			}()
+		}
+	}
+	for range 20 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for who, token := range tokens {
+		var res rampartv1.QueryResponse
+		if err := call(query, token, &rampartv1.QueryRequest{Collection: "notes"}, &res); err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Documents) != 10 {
+			t.Errorf("%s sees %d documents, want their own 10", who, len(res.Documents))
+		}
+		for _, d := range res.Documents {
+			if !strings.Contains(d.Json, `"owner":"`+who+`"`) {
+				t.Errorf("%s sees %s", who, d.Json)
+			}
+		}
+	}
+	// The connection's own credential serves messages that carry none.
+	if err := c.Authenticate(ctx, tokens["bob"]); err != nil {
+		t.Fatal(err)
+	}
+	var res rampartv1.QueryResponse
+	if err := call(query, "", &rampartv1.QueryRequest{Collection: "notes", Filter: `{"owner":"ann"}`}, &res); err != nil || len(res.Documents) != 0 {
+		t.Errorf("bob's connection credential reads ann's documents: %v, %d", err, len(res.Documents))
+	}
+	if err := call(query, tokens["ann"], &rampartv1.QueryRequest{Collection: "notes", Filter: `{"owner":"ann"}`}, &res); err != nil || len(res.Documents) != 10 {
+		t.Errorf("ann's message token over bob's connection: %v, %d", err, len(res.Documents))
+	}
 }
