@@ -138,11 +138,15 @@ func convert(err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	switch ce.Code() {
-	case connect.CodeCanceled, connect.CodeDeadlineExceeded:
+	if ce.Code() == connect.CodeDeadlineExceeded {
 		return err
 	}
 	e = &Error{Code: fromConnectCode(ce.Code()), Message: ce.Message(), cause: err}
+	if ce.Code() == connect.CodeCanceled {
+		// The caller's context did not end (that is handled above): the
+		// connection did, e.g. a listener refusing the client's TLS.
+		e.Code = Unavailable
+	}
 	for _, d := range ce.Details() {
 		v, derr := d.Value()
 		if m, ok := v.(*rampartv1.Error); ok && derr == nil {

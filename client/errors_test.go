@@ -101,6 +101,11 @@ func TestConvertKeepsCancellation(t *testing.T) {
 			t.Errorf("convert(%v) = %T %v", err, got, got)
 		}
 	}
+	// Canceled without the context's error underneath is a connection that
+	// broke, as when a listener refuses the client's certificate.
+	if got := convert(connect.NewError(connect.CodeCanceled, errors.New("write: connection reset by peer"))); !IsCode(got, Unavailable) {
+		t.Errorf("a reset connection converts to %v", got)
+	}
 	if convert(nil) != nil || IsCode(nil, Internal) {
 		t.Fatal("nil must stay nil")
 	}
