@@ -206,3 +206,51 @@ func TestWrongCA(t *testing.T) {
 		}
 	}
 }
+
+// TestRedialAfterServerRestart: when the server goes away and comes back,
+// the client dials a new envelope connection instead of failing for good.
+func TestRedialAfterServerRestart(t *testing.T) {
+	f := &fakeAuth{valid: "current"}
+	mux := http.NewServeMux()
+	mux.Handle(rampartv1connect.NewAuthServiceHandler(f))
+	dir, err := os.MkdirTemp("", "rc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "s")
+	serve := func() *envelope.Server {
+		ln, err := envelope.ListenUnix(sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := envelope.New(mux, envelope.Options{})
+		go srv.Serve(ln)
+		return srv
+	}
+	srv := serve()
+	c, err := Dial(context.Background(), "unix://"+sock, WithTokens(Tokens{AccessToken: "current"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Me(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+	srv = serve()
+	defer srv.Shutdown(ctx)
+	// A call may still meet the old connection before its loss is seen;
+	// it fails as unavailable, and the next one dials afresh.
+	for failures := 0; ; failures++ {
+		_, err := c.Me(ctx)
+		if err == nil {
+			break
+		}
+		if !IsCode(err, Unavailable) || failures > 0 {
+			t.Fatalf("call %d after the restart: %v", failures+1, err)
+		}
+	}
+}

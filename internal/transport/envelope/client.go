@@ -125,6 +125,10 @@ func newConn(w wire, max int) *Conn {
 	return c
 }
 
+// Alive reports whether the connection can still carry calls; once it
+// broke or was closed, it never can again.
+func (c *Conn) Alive() bool { return c.ctx.Err() == nil }
+
 // Close ends the connection; calls still waiting fail with unavailable.
 func (c *Conn) Close() error {
 	c.fail(newError(errs.Unavailable, "connection closed"), true)
