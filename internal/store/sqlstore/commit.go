@@ -91,14 +91,16 @@ func (c *committer) loop() {
 func (c *committer) run(batch []*writeReq) {
 	errs := make([]error, len(batch))
 	committed, err := c.runTx(batch, errs)
+	// Before anyone is answered: a caller's next read must not meet a
+	// cache the commit has made stale (its own new collection settings).
+	if committed && c.onCommit != nil {
+		c.onCommit()
+	}
 	for i, r := range batch {
 		if err != nil && errs[i] == nil {
 			errs[i] = err
 		}
 		r.done <- errs[i]
-	}
-	if committed && c.onCommit != nil {
-		c.onCommit()
 	}
 }
 

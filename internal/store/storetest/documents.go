@@ -303,3 +303,37 @@ func testSettingsChange(t *testing.T, s store.Store) {
 		t.Fatalf("version 3 not kept by a write that switched history on first: %v", err)
 	}
 }
+
+// testSettingsReadYourWrites: once a settings write is acknowledged, the
+// writer's next read sees it, though another reader keeps the cache warm
+// meanwhile.
+func testSettingsReadYourWrites(t *testing.T, s store.Store) {
+	c := mustCollection(t, s, "c")
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				s.Collection(ctx, "c")
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for i := range 200 {
+		c.Priority = i%9 + 1
+		if err := s.Write(ctx, func(tx store.Tx) error { return tx.PutCollection(c) }); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Collection(ctx, "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Priority != c.Priority {
+			t.Fatalf("write %d: read priority %d after writing %d", i, got.Priority, c.Priority)
+		}
+	}
+}

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"History", testHistory},
 		{"HistoryOff", testHistoryOff},
 		{"SettingsChange", testSettingsChange},
+		{"SettingsReadYourWrites", testSettingsReadYourWrites},
 		{"ChangeLog", testChangeLog},
 		{"ChangeLogCommitOrder", testChangeLogCommitOrder},
 		{"ACLSideTable", testACLSideTable},

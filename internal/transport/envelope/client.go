@@ -127,7 +127,7 @@ func newConn(w wire, max int) *Conn {
 
 // Alive reports whether the connection can still carry calls; once it
 // broke or was closed, it never can again.
-func (c *Conn) Alive() bool { return c.ctx.Err() == nil }
+func (c *Conn) Alive() bool { return c.failure() == nil }
 
 // Close ends the connection; calls still waiting fail with unavailable.
 func (c *Conn) Close() error {
