@@ -206,31 +206,10 @@ func decodeStrict(raw []byte, depth int, v any) error {
 	if err := exactKeys(m, reflect.TypeOf(v)); err != nil {
 		return err
 	}
-	if hasNUL(m) {
+	if jsonx.HasNUL(m) {
 		// Names, ids and settings end up in text columns, which
 		// PostgreSQL refuses to hold NUL in.
 		return errs.E(errs.InvalidArgument, "request text may not contain NUL")
 	}
 	return unmarshalKnown(raw, v)
-}
-
-// hasNUL reports whether any key or string in v holds a NUL character.
-func hasNUL(v any) bool {
-	switch t := v.(type) {
-	case string:
-		return strings.IndexByte(t, 0) >= 0
-	case []any:
-		for _, c := range t {
-			if hasNUL(c) {
-				return true
-			}
-		}
-	case map[string]any:
-		for k, c := range t {
-			if strings.IndexByte(k, 0) >= 0 || hasNUL(c) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"encoding/json"
-	"strings"
 
 	rampartv1 "rampart.dev/rampart/api/rampart/v1"
 	"rampart.dev/rampart/internal/errs"
@@ -22,7 +21,7 @@ func (s *Server) jsonArg(name, text string) (json.RawMessage, error) {
 	if err != nil {
 		return nil, argError(name, err)
 	}
-	if hasNUL(v) {
+	if jsonx.HasNUL(v) {
 		return nil, errs.E(errs.InvalidArgument, "%s: request text may not contain NUL", name)
 	}
 	return json.RawMessage(text), nil
@@ -32,27 +31,6 @@ func (s *Server) jsonArg(name, text string) (json.RawMessage, error) {
 func argError(name string, err error) *errs.Error {
 	code, msg := errs.Public(err)
 	return &errs.Error{Code: code, Message: name + ": " + msg, Err: err, Details: errs.DetailsOf(err)}
-}
-
-// hasNUL reports whether any key or string in v holds a NUL character.
-func hasNUL(v any) bool {
-	switch t := v.(type) {
-	case string:
-		return strings.IndexByte(t, 0) >= 0
-	case []any:
-		for _, c := range t {
-			if hasNUL(c) {
-				return true
-			}
-		}
-	case map[string]any:
-		for k, c := range t {
-			if strings.IndexByte(k, 0) >= 0 || hasNUL(c) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // manyDocs checks the documents of one atomic insert the way REST checks
