@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 
 	rampartv1 "rampart.dev/rampart/api/rampart/v1"
+	"rampart.dev/rampart/internal/errs"
 )
 
 // Code is a stable, machine-readable error code; the server's set is closed.
@@ -141,12 +142,11 @@ func convert(err error) error {
 	if ce.Code() == connect.CodeDeadlineExceeded {
 		return err
 	}
-	e = &Error{Code: fromConnectCode(ce.Code()), Message: ce.Message(), cause: err}
-	if ce.Code() == connect.CodeCanceled {
-		// The caller's context did not end (that is handled above): the
-		// connection did, e.g. a listener refusing the client's TLS.
-		e.Code = Unavailable
-	}
+	// Without a detail (a proxy, an older server, a broken connection) the
+	// status names the code. Canceled is unavailable here: the caller's
+	// context did not end (that returned above), the connection did, e.g.
+	// a listener refusing the client's certificate.
+	e = &Error{Code: Code(errs.FromRPC(ce.Code())), Message: ce.Message(), cause: err}
 	for _, d := range ce.Details() {
 		v, derr := d.Value()
 		if m, ok := v.(*rampartv1.Error); ok && derr == nil {
@@ -158,31 +158,6 @@ func convert(err error) error {
 		}
 	}
 	return e
-}
-
-// fromConnectCode maps a protocol code when the server sent no detail, as
-// a proxy or an older server might.
-func fromConnectCode(c connect.Code) Code {
-	switch c {
-	case connect.CodeInvalidArgument, connect.CodeOutOfRange:
-		return InvalidArgument
-	case connect.CodeUnauthenticated:
-		return Unauthenticated
-	case connect.CodePermissionDenied:
-		return PermissionDenied
-	case connect.CodeNotFound, connect.CodeUnimplemented:
-		return NotFound
-	case connect.CodeAlreadyExists, connect.CodeAborted:
-		return Conflict
-	case connect.CodeFailedPrecondition:
-		return FailedPrecondition
-	case connect.CodeResourceExhausted:
-		return ResourceExhausted
-	case connect.CodeUnavailable:
-		return Unavailable
-	default:
-		return Internal
-	}
 }
 
 // localError reports a refusal by the client itself as an invalid_argument

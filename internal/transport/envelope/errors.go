@@ -42,39 +42,6 @@ type endStream struct {
 	Error *wireError `json:"error,omitempty"`
 }
 
-// fromConnectCodes maps Connect's codes onto the errs set, for errors that
-// carry no rampart.v1.Error detail.
-var fromConnectCodes = map[connect.Code]string{
-	connect.CodeCanceled:           CodeCanceled,
-	connect.CodeInvalidArgument:    string(errs.InvalidArgument),
-	connect.CodeOutOfRange:         string(errs.InvalidArgument),
-	connect.CodeDeadlineExceeded:   string(errs.Unavailable),
-	connect.CodeUnavailable:        string(errs.Unavailable),
-	connect.CodeNotFound:           string(errs.NotFound),
-	connect.CodeUnimplemented:      string(errs.NotFound),
-	connect.CodeAlreadyExists:      string(errs.Conflict),
-	connect.CodeAborted:            string(errs.Conflict),
-	connect.CodePermissionDenied:   string(errs.PermissionDenied),
-	connect.CodeUnauthenticated:    string(errs.Unauthenticated),
-	connect.CodeResourceExhausted:  string(errs.ResourceExhausted),
-	connect.CodeFailedPrecondition: string(errs.FailedPrecondition),
-}
-
-// toConnectCodes is the way back, for the client.
-var toConnectCodes = map[string]connect.Code{
-	CodeCanceled:                    connect.CodeCanceled,
-	string(errs.InvalidArgument):    connect.CodeInvalidArgument,
-	string(errs.Unauthenticated):    connect.CodeUnauthenticated,
-	string(errs.PermissionDenied):   connect.CodePermissionDenied,
-	string(errs.NotFound):           connect.CodeNotFound,
-	string(errs.Conflict):           connect.CodeAlreadyExists,
-	string(errs.FailedPrecondition): connect.CodeFailedPrecondition,
-	string(errs.TooLarge):           connect.CodeResourceExhausted,
-	string(errs.ResourceExhausted):  connect.CodeResourceExhausted,
-	string(errs.Unavailable):        connect.CodeUnavailable,
-	string(errs.Internal):           connect.CodeInternal,
-}
-
 // connectStatus is the HTTP status the Connect protocol gives each code.
 var connectStatus = map[connect.Code]int{
 	connect.CodeCanceled:           499,
@@ -88,21 +55,26 @@ var connectStatus = map[connect.Code]int{
 	connect.CodeUnavailable:        http.StatusServiceUnavailable,
 }
 
+// codeFromConnect names the code of a Connect error that carries no
+// rampart.v1.Error detail.
 func codeFromConnect(name string) string {
 	var c connect.Code
-	if err := c.UnmarshalText([]byte(name)); err == nil {
-		if code, ok := fromConnectCodes[c]; ok {
-			return code
-		}
+	if err := c.UnmarshalText([]byte(name)); err != nil {
+		return string(errs.Internal)
 	}
-	return string(errs.Internal)
+	if c == connect.CodeCanceled {
+		return CodeCanceled
+	}
+	return string(errs.FromRPC(c))
 }
 
+// connectCode is the status an envelope error code travels as; canceled,
+// the one code outside the errs set, included.
 func connectCode(code string) connect.Code {
-	if c, ok := toConnectCodes[code]; ok {
-		return c
+	if code == CodeCanceled {
+		return connect.CodeCanceled
 	}
-	return connect.CodeInternal
+	return errs.Code(code).RPC()
 }
 
 // codeFromStatus names the code of an HTTP error that is not a Connect

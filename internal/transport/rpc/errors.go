@@ -17,28 +17,6 @@ import (
 	"rampart.dev/rampart/internal/errs"
 )
 
-// codes maps each error code to its RPC status: the one place it is decided.
-var codes = map[errs.Code]connect.Code{
-	errs.InvalidArgument:    connect.CodeInvalidArgument,
-	errs.Unauthenticated:    connect.CodeUnauthenticated,
-	errs.PermissionDenied:   connect.CodePermissionDenied,
-	errs.NotFound:           connect.CodeNotFound,
-	errs.Conflict:           connect.CodeAlreadyExists,
-	errs.FailedPrecondition: connect.CodeFailedPrecondition,
-	errs.TooLarge:           connect.CodeResourceExhausted,
-	errs.ResourceExhausted:  connect.CodeResourceExhausted,
-	errs.Unavailable:        connect.CodeUnavailable,
-	errs.Internal:           connect.CodeInternal,
-}
-
-// connectCode is the RPC status of an error code.
-func connectCode(c errs.Code) connect.Code {
-	if cc, ok := codes[c]; ok {
-		return cc
-	}
-	return connect.CodeInternal
-}
-
 // request is what the outermost handler learns of every call.
 type request struct {
 	id   string // correlation id, in X-Request-Id and every error
@@ -84,7 +62,7 @@ func (s *Server) fail(ctx context.Context, err error) *connect.Error {
 	if code != errs.Internal {
 		detail.Details = detailStruct(errs.DetailsOf(err))
 	}
-	ce = connect.NewError(connectCode(code), errors.New(msg))
+	ce = connect.NewError(code.RPC(), errors.New(msg))
 	if d, derr := connect.NewErrorDetail(detail); derr == nil {
 		ce.AddDetail(d)
 	}

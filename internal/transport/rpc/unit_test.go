@@ -15,22 +15,6 @@ import (
 	"rampart.dev/rampart/internal/errs"
 )
 
-func TestEveryCodeHasAStatus(t *testing.T) {
-	seen := map[connect.Code]errs.Code{}
-	for _, c := range errs.Codes {
-		cc, ok := codes[c]
-		if !ok || cc == connect.CodeUnknown {
-			t.Errorf("%s has no RPC status", c)
-		}
-		// Only too_large shares a status, with resource_exhausted, as gRPC
-		// reports oversized messages.
-		if prev, dup := seen[cc]; dup && !(cc == connect.CodeResourceExhausted) {
-			t.Errorf("%s and %s share %v", prev, c, cc)
-		}
-		seen[cc] = c
-	}
-}
-
 func TestRPCContent(t *testing.T) {
 	for ct, want := range map[string]bool{
 		"application/grpc": true, "application/grpc+proto": true, "application/grpc+json": true,
