@@ -10,6 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"rampart.dev/rampart/internal/errs"
+	"rampart.dev/rampart/internal/transport/listen"
 )
 
 // Bounds on the bucket table: its size, and how often idle buckets go.
@@ -117,8 +118,8 @@ func (l *Limiter) size() int {
 	return len(l.buckets)
 }
 
-// ClientKey is the bucket a client address draws from: the IPv4 address,
-// or the /64 of an IPv6 one, since a single host commonly holds a whole /64.
+// ClientKey is the bucket a client address draws from: its listen.Group,
+// written as the plain address for IPv4.
 func ClientKey(remote string) string {
 	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
@@ -128,9 +129,9 @@ func ClientKey(remote string) string {
 	if err != nil {
 		return host // not an IP (a unix socket): one bucket per peer name
 	}
-	ip = ip.Unmap().WithZone("")
-	if ip.Is6() {
-		return netip.PrefixFrom(ip, 64).Masked().String()
+	g := listen.Group(ip)
+	if g.Addr().Is4() {
+		return g.Addr().String()
 	}
-	return ip.String()
+	return g.String()
 }

@@ -51,11 +51,17 @@ func Key(addr net.Addr) (key netip.Prefix, ok bool) {
 	if !ok {
 		return netip.Prefix{}, false
 	}
+	return Group(ip), true
+}
+
+// Group is the group one client IP address counts as, for connection caps
+// and rate limits alike: the IPv4 address, or the /64 of an IPv6 one.
+func Group(ip netip.Addr) netip.Prefix {
 	ip = ip.Unmap().WithZone("")
 	if ip.Is6() {
-		return netip.PrefixFrom(ip, 64).Masked(), true
+		return netip.PrefixFrom(ip, 64).Masked()
 	}
-	return netip.PrefixFrom(ip, 32), true
+	return netip.PrefixFrom(ip, 32)
 }
 
 // Accept returns the next connection whose address is under the cap.
