@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"errors"
 	"net"
@@ -10,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
+
+	rampartv1 "rampart.dev/rampart/api/rampart/v1"
+	"rampart.dev/rampart/api/rampart/v1/rampartv1connect"
 	"rampart.dev/rampart/internal/apptest"
 	"rampart.dev/rampart/internal/config"
 )
@@ -239,5 +244,53 @@ func waitForLine(t *testing.T, lines <-chan string, want string, proto int) {
 		case <-deadline:
 			t.Fatalf("HTTP/%d: no event with %s", proto, want)
 		}
+	}
+}
+
+// TestRPCWatchOutlivesTimeouts: the RPC watch, over gRPC on HTTP/2 and the
+// Connect protocol on HTTP/1.1, outlives the listener's read and write
+// timeouts as the REST one does.
+func TestRPCWatchOutlivesTimeouts(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	h := apptest.Start(t, apptest.Options{Config: func(c *config.Config) {
+		c.HTTP.WriteTimeout, c.HTTP.ReadTimeout = config.Duration(timeout), config.Duration(timeout)
+	}})
+	h.CreateUser("alice", "alice-password-1", false)
+	alice := h.Login("alice", "alice-password-1")
+	for _, proto := range []int{1, 2} {
+		tr := &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: proto == 2}
+		var opts []connect.ClientOption
+		if proto == 1 {
+			tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
+		} else {
+			opts = append(opts, connect.WithGRPC())
+		}
+		docs := rampartv1connect.NewDocumentServiceClient(&http.Client{Transport: tr}, h.PublicURL, opts...)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		req := connect.NewRequest(&rampartv1.WatchRequest{Collection: "rw"})
+		req.Header().Set("Authorization", "Bearer "+alice.Token)
+		// The answer's headers come with the first event, so the insert
+		// that makes it runs meanwhile, well past both timeouts.
+		id := map[int]string{1: "h1", 2: "h2"}[proto]
+		inserted := make(chan int, 1)
+		go func() {
+			time.Sleep(5 * timeout)
+			inserted <- alice.Public("POST", "/api/v1/collections/rw/documents", map[string]any{"_id": id}).Status
+		}()
+		stream, err := docs.Watch(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status := <-inserted; status != http.StatusCreated {
+			t.Fatalf("insert: %d", status)
+		}
+		for stream.Receive() && stream.Msg().GetId() != id {
+		}
+		if stream.Msg().GetId() != id {
+			t.Fatalf("HTTP/%d: the stream ended before %s arrived: %v", proto, id, stream.Err())
+		}
+		stream.Close()
+		cancel()
+		tr.CloseIdleConnections()
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 
 	"rampart.dev/rampart/internal/errs"
 )
@@ -98,19 +97,6 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 			return
 		}
 		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(raw)), int64(len(raw))
-		next.ServeHTTP(w, r)
-	})
-}
-
-// streaming lifts the listener's deadlines for a stream, which outlives
-// them by design. The read deadline matters too: over HTTP/1.1 its expiry
-// cancels the request. Writers without deadlines (an in-memory dispatch
-// from a socket transport) have nothing to lift.
-func streaming(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := http.NewResponseController(w)
-		_ = rc.SetWriteDeadline(time.Time{})
-		_ = rc.SetReadDeadline(time.Time{})
 		next.ServeHTTP(w, r)
 	})
 }

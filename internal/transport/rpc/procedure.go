@@ -72,8 +72,9 @@ func unary[Req, Res any, P msg[Req]](s *Server, svc protoreflect.ServiceDescript
 	return route{service: svc.FullName(), path: path, h: s.bounded(h)}
 }
 
-// stream builds a server-streaming procedure; it runs without the
-// listener's deadlines, for as long as its client and credential last.
+// stream builds a server-streaming procedure. The node's listeners lift
+// their deadlines for it (listen.Streaming), so it runs for as long as its
+// client and credential last.
 func stream[Req, Res any, P msg[Req]](s *Server, svc protoreflect.ServiceDescriptor, name string, who access,
 	fn func(context.Context, *Req, *connect.ServerStream[Res]) error) route {
 	md := method(svc, name)
@@ -88,7 +89,7 @@ func stream[Req, Res any, P msg[Req]](s *Server, svc protoreflect.ServiceDescrip
 		}
 		return nil
 	}, s.handlerOptions(md, who)...)
-	return route{service: svc.FullName(), path: path, h: s.bounded(streaming(h))}
+	return route{service: svc.FullName(), path: path, h: s.bounded(h)}
 }
 
 func (s *Server) handlerOptions(md protoreflect.MethodDescriptor, who access) []connect.HandlerOption {
