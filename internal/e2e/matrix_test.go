@@ -31,20 +31,41 @@ const password = "matrix-password-1"
 // startREST starts a node, makes the principals and seeds the matrix
 // through REST.
 func startREST(t *testing.T, engine apptest.Engine, bypass bool) *Env {
+	return startEnv(t, engine, bypass, func(h *apptest.Harness) func(token string) caller {
+		// One transport for every caller: HTTP/2 multiplexes them over one
+		// connection, so hundreds of parallel rows cost one handshake.
+		client := &http.Client{Transport: &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: true}}
+		t.Cleanup(client.CloseIdleConnections)
+		return func(token string) caller {
+			return &REST{PublicURL: h.PublicURL, AdminURL: h.AdminURL, Token: token, Client: client}
+		}
+	})
+}
+
+// caller is what a transport gives each principal: a Caller that can also
+// call the admin surface.
+type caller interface {
+	Caller
+	Admin
+}
+
+// startEnv starts a node, makes the principals, signs each in, gives it a
+// caller of the transport open builds, and seeds the matrix through them.
+func startEnv(t *testing.T, engine apptest.Engine, bypass bool, open func(*apptest.Harness) func(token string) caller, configure ...func(*config.Config)) *Env {
 	h := apptest.Start(t, apptest.Options{Engine: engine, Config: func(c *config.Config) {
 		c.ACL.AdminsBypass = bypass
+		for _, f := range configure {
+			f(c)
+		}
 	}})
 	ids := principals(h)
-	// One transport for every caller: HTTP/2 multiplexes them over one
-	// connection, so hundreds of parallel rows cost one handshake.
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: true}}
-	t.Cleanup(client.CloseIdleConnections)
+	as := open(h)
 	env := &Env{Bypass: bypass, Callers: map[string]Caller{}, IDs: ids, Inspect: StoreInspector{h.Node.Store()}}
 	for _, u := range AllUsers() {
-		r := &REST{PublicURL: h.PublicURL, AdminURL: h.AdminURL, Token: h.Login(u, password).Token, Client: client}
-		env.Callers[u] = r
+		c := as(h.Login(u, password).Token)
+		env.Callers[u] = c
 		if u == Root {
-			env.Admin = r
+			env.Admin = c
 		}
 	}
 	if err := env.Seed(); err != nil {

@@ -76,28 +76,12 @@ type dialer func(h *apptest.Harness, t *testing.T) (hc connect.HTTPClient, publi
 // startRPC starts a node, makes the principals and seeds the matrix over
 // the protobuf services.
 func startRPC(t *testing.T, engine apptest.Engine, bypass bool, dial dialer, configure ...func(*config.Config)) *Env {
-	h := apptest.Start(t, apptest.Options{Engine: engine, Config: func(c *config.Config) {
-		c.ACL.AdminsBypass = bypass
-		for _, f := range configure {
-			f(c)
-		}
-	}})
-	ids := principals(h)
-	hc, public, admin, opts := dial(h, t)
-	docs := rampartv1connect.NewDocumentServiceClient(hc, public, opts...)
-	adm := rampartv1connect.NewAdminServiceClient(hc, admin, opts...)
-	env := &Env{Bypass: bypass, Callers: map[string]Caller{}, IDs: ids, Inspect: StoreInspector{h.Node.Store()}}
-	for _, u := range AllUsers() {
-		r := &RPC{Docs: docs, Admin: adm, Token: h.Login(u, password).Token}
-		env.Callers[u] = r
-		if u == Root {
-			env.Admin = r
-		}
-	}
-	if err := env.Seed(); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	return env
+	return startEnv(t, engine, bypass, func(h *apptest.Harness) func(token string) caller {
+		hc, public, admin, opts := dial(h, t)
+		docs := rampartv1connect.NewDocumentServiceClient(hc, public, opts...)
+		adm := rampartv1connect.NewAdminServiceClient(hc, admin, opts...)
+		return func(token string) caller { return &RPC{Docs: docs, Admin: adm, Token: token} }
+	}, configure...)
 }
 
 // TestACLMatrixSockets runs the matrix over the envelope transports with the
