@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
 
 	rampartv1 "rampart.dev/rampart/api/rampart/v1"
 	"rampart.dev/rampart/api/rampart/v1/rampartv1connect"
@@ -20,9 +23,11 @@ import (
 // own connection.
 var transports = []string{"rest", "grpc", "connect", "grpc-web", "ws", "tcp", "unix"}
 
-// rpcClient is one worker's connection to the protobuf services.
+// rpcClient is one worker's connection to the protobuf services: a
+// generated Connect client, or for gRPC the stock grpc-go client.
 type rpcClient struct {
 	docs  rampartv1connect.DocumentServiceClient
+	grpc  *grpc.ClientConn
 	close func()
 }
 
@@ -31,16 +36,22 @@ type rpcClient struct {
 // listener.
 func (e *endpoint) dialRPC(ctx context.Context, t string, sockets map[string]string) (*rpcClient, error) {
 	switch t {
-	case "grpc", "connect", "grpc-web":
+	case "grpc":
+		// What gRPC users run: grpc-go, one HTTP/2 connection per client.
+		cc, err := grpc.NewClient(strings.TrimPrefix(e.public, "https://"),
+			grpc.WithTransportCredentials(credentials.NewTLS(e.tls.Clone())))
+		if err != nil {
+			return nil, err
+		}
+		cc.Connect()
+		return &rpcClient{grpc: cc, close: func() { cc.Close() }}, nil
+	case "connect", "grpc-web":
 		tr := &http.Transport{
 			TLSClientConfig: e.tls.Clone(), ForceAttemptHTTP2: true,
 			MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1, DisableCompression: true, IdleConnTimeout: 5 * time.Minute,
 		}
 		var opts []connect.ClientOption
-		switch t {
-		case "grpc":
-			opts = append(opts, connect.WithGRPC())
-		case "grpc-web":
+		if t == "grpc-web" {
 			// Browsers speak gRPC-Web over HTTP/1.1 as often as not; one
 			// keep-alive connection per client as in the REST runs.
 			opts = append(opts, connect.WithGRPCWeb())
@@ -68,6 +79,11 @@ func (e *endpoint) dialRPC(ctx context.Context, t string, sockets map[string]str
 
 // getRPC reads one document as the worker over its RPC connection.
 func getRPC(ctx context.Context, w *worker, coll, id string) error {
+	if cc := w.rpc.grpc; cc != nil {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+w.token)
+		return cc.Invoke(ctx, rampartv1connect.DocumentServiceGetProcedure,
+			&rampartv1.GetRequest{Collection: coll, Id: id}, new(rampartv1.Document))
+	}
 	req := connect.NewRequest(&rampartv1.GetRequest{Collection: coll, Id: id})
 	req.Header()["Authorization"] = []string{"Bearer " + w.token}
 	_, err := w.rpc.docs.Get(ctx, req)

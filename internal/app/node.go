@@ -25,6 +25,7 @@ import (
 	"rampart.dev/rampart/internal/config"
 	"rampart.dev/rampart/internal/store"
 	"rampart.dev/rampart/internal/transport/envelope"
+	"rampart.dev/rampart/internal/transport/grpcbridge"
 	"rampart.dev/rampart/internal/transport/guard"
 	"rampart.dev/rampart/internal/transport/listen"
 	"rampart.dev/rampart/internal/transport/rest"
@@ -45,6 +46,7 @@ type Node struct {
 	Info     TLSInfo
 
 	servers   []*http.Server
+	bridges   []*grpcbridge.Server
 	listeners []net.Listener
 	// sockets serves the envelope transports: WebSocket on the public
 	// listener, and the TCP and unix listeners when configured.
@@ -233,6 +235,18 @@ func (n *Node) serve(name, addr string, h http.Handler, tc *tls.Config) error {
 	}
 	if tc != nil {
 		srv.TLSConfig = tc.Clone()
+		// gRPC connections get grpc-go's transport, which answers a small
+		// call in one write where net/http's HTTP/2 server needs three.
+		b, err := grpcbridge.Share(srv, grpcbridge.Options{
+			MaxRecvMsg: 2 * int(n.cfg.Limits.MaxBody), MaxStreams: uint32(hc.MaxConcurrentStreams),
+			MaxHeaderBytes: uint32(hc.MaxHeaderBytes), IdleTimeout: hc.IdleTimeout.Duration(),
+			CompressMin: rpc.CompressMinBytes, Log: n.log,
+		})
+		if err != nil {
+			raw.Close()
+			return fmt.Errorf("%s listener: %w", name, err)
+		}
+		n.bridges = append(n.bridges, b)
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	} else {
 		srv.Protocols = new(http.Protocols)
@@ -289,6 +303,10 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	}
 	for _, srv := range n.servers {
 		errList = append(errList, srv.Shutdown(ctx))
+	}
+	// Shutdown stopped them gracefully unless ctx ended first.
+	for _, b := range n.bridges {
+		b.Stop()
 	}
 	if n.cancel != nil {
 		n.cancel()

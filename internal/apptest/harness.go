@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"rampart.dev/rampart/internal/config"
 	"rampart.dev/rampart/internal/identity"
 	"rampart.dev/rampart/internal/store/postgres/pgtest"
+	"rampart.dev/rampart/internal/transport/grpcbridge"
 	"rampart.dev/rampart/internal/transport/tlsx"
 )
 
@@ -50,6 +52,16 @@ type Harness struct {
 	PublicURL string
 	AdminURL  string
 	http      *http.Client
+	grpc      *grpcbridge.Client
+	stopOnce  sync.Once
+	stopErr   error
+}
+
+// Shutdown stops the node, once: a test that stops it itself leaves the
+// cleanup nothing to do.
+func (h *Harness) Shutdown(ctx context.Context) error {
+	h.stopOnce.Do(func() { h.stopErr = h.Node.Shutdown(ctx) })
+	return h.stopErr
 }
 
 // Start runs a node until the test ends.
@@ -93,14 +105,14 @@ func Start(t testing.TB, o Options) *Harness {
 	if err := node.Start(ctx); err != nil {
 		t.Fatalf("start node: %v", err)
 	}
+	h := &Harness{T: t, Node: node, Cfg: cfg}
 	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := node.Shutdown(sctx); err != nil {
+		if err := h.Shutdown(sctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
-	h := &Harness{T: t, Node: node, Cfg: cfg}
 	pub, adm := node.Addrs()
 	h.PublicURL, h.AdminURL = "https://"+pub, "https://"+adm
 	h.http = &http.Client{Timeout: 30 * time.Second, Transport: h.transport()}

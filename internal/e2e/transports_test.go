@@ -17,14 +17,18 @@ import (
 )
 
 // rpcProtocols are the protocols one Connect handler serves, by the client
-// options that select them.
+// options that select them. gRPC runs from net/http's client, which the
+// listener serves with net/http, and from grpc-go's, which it serves with
+// grpc-go's transport.
 var rpcProtocols = []struct {
-	name string
-	opts []connect.ClientOption
+	name   string
+	opts   []connect.ClientOption
+	grpcGo bool
 }{
-	{"grpc", []connect.ClientOption{connect.WithGRPC()}},
-	{"grpc-web", []connect.ClientOption{connect.WithGRPCWeb()}},
-	{"connect", nil},
+	{name: "grpc", opts: []connect.ClientOption{connect.WithGRPC()}},
+	{name: "grpc-web", opts: []connect.ClientOption{connect.WithGRPCWeb()}},
+	{name: "connect"},
+	{name: "grpc-go", opts: []connect.ClientOption{connect.WithGRPC()}, grpcGo: true},
 }
 
 // TestACLMatrixRPC runs the matrix over each RPC protocol with the same
@@ -41,6 +45,9 @@ func TestACLMatrixRPC(t *testing.T) {
 						t.Run(bypassName(bypass), func(t *testing.T) {
 							t.Parallel()
 							Run(t, startRPC(t, engine, bypass, func(h *apptest.Harness, _ *testing.T) (connect.HTTPClient, string, string, []connect.ClientOption) {
+								if p.grpcGo {
+									return h.GRPCClient(), h.PublicURL, h.AdminURL, p.opts
+								}
 								client := &http.Client{Transport: &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: true}}
 								t.Cleanup(client.CloseIdleConnections)
 								return client, h.PublicURL, h.AdminURL, p.opts

@@ -175,7 +175,8 @@ var hostileCases = []hostileCase{
 		p["iat"] = time.Now().Add(10 * time.Minute).Unix()
 		p["exp"] = time.Now().Add(12 * time.Minute).Unix()
 	})},
-	{"iat past skew", signedWith(func(h, p map[string]any) { p["iat"] = time.Now().Add(31 * time.Second).Unix() })},
+	// Well past the skew: the claim is in whole seconds and the check runs later.
+	{"iat past skew", signedWith(func(h, p map[string]any) { p["iat"] = time.Now().Add(35 * time.Second).Unix() })},
 	{"lifetime beyond ttl", signedWith(func(h, p map[string]any) { p["exp"] = time.Now().Add(2 * testTTL).Unix() })},
 	{"wrong audience", signedWith(func(h, p map[string]any) { p["aud"] = "other" })},
 	{"extra audience", signedWith(func(h, p map[string]any) { p["aud"] = []string{testAudience, "other"} })},

@@ -16,16 +16,20 @@ import (
 	"rampart.dev/rampart/internal/errs"
 )
 
-// protocol is one of the three wire protocols every procedure speaks.
+// protocol is one of the three wire protocols every procedure speaks;
+// gRPC runs twice, from net/http's client (served by net/http) and from
+// grpc-go's (served by the listener's grpc-go transport).
 type protocol struct {
-	name string
-	opts []connect.ClientOption
+	name   string
+	opts   []connect.ClientOption
+	grpcGo bool
 }
 
 var protocols = []protocol{
-	{"grpc", []connect.ClientOption{connect.WithGRPC()}},
-	{"grpcweb", []connect.ClientOption{connect.WithGRPCWeb()}},
-	{"connect", nil},
+	{name: "grpc", opts: []connect.ClientOption{connect.WithGRPC()}},
+	{name: "grpcweb", opts: []connect.ClientOption{connect.WithGRPCWeb()}},
+	{name: "connect"},
+	{name: "grpc-go", opts: []connect.ClientOption{connect.WithGRPC()}, grpcGo: true},
 }
 
 // http2 is a client of the node over TLS and HTTP/2, which gRPC needs.
@@ -48,12 +52,16 @@ type clients struct {
 	publicAdmin rampartv1connect.AdminServiceClient
 	// p, hc and h let a row build clients of its own.
 	p  protocol
-	hc *http.Client
+	hc connect.HTTPClient
 	h  *apptest.Harness
 }
 
-func newClients(hc *http.Client, h *apptest.Harness, p protocol, extra ...connect.ClientOption) clients {
+func newClients(base *http.Client, h *apptest.Harness, p protocol, extra ...connect.ClientOption) clients {
 	o := append(append([]connect.ClientOption{}, p.opts...), extra...)
+	var hc connect.HTTPClient = base
+	if p.grpcGo {
+		hc = h.GRPCClient()
+	}
 	return clients{
 		auth:        rampartv1connect.NewAuthServiceClient(hc, h.PublicURL, o...),
 		docs:        rampartv1connect.NewDocumentServiceClient(hc, h.PublicURL, o...),

@@ -110,13 +110,13 @@ func (s *Server) limitOptions() []connect.HandlerOption {
 		connect.WithRecover(s.recovered),
 		// Compressing a small message costs more CPU than the bytes it
 		// saves; a gzip writer's setup alone dwarfs a point read.
-		connect.WithCompressMinBytes(compressMinBytes),
+		connect.WithCompressMinBytes(CompressMinBytes),
 	}
 }
 
-// compressMinBytes is the smallest reply gzip is worth, when the client
+// CompressMinBytes is the smallest reply gzip is worth, when the client
 // accepts it.
-const compressMinBytes = 8 << 10
+const CompressMinBytes = 8 << 10
 
 // call is what a procedure knows of its request beyond the message.
 type call struct {

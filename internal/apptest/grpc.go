@@ -1,0 +1,23 @@
+package apptest
+
+import (
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	"rampart.dev/rampart/internal/transport/grpcbridge"
+)
+
+// GRPCClient is a connect.HTTPClient over grpc-go connections to the
+// node's listeners, trusting its local CA: Connect clients built with
+// connect.WithGRPC on it reach the node as a gRPC library's calls do, so
+// through the listener's grpc-go transport. It closes when the test ends.
+func (h *Harness) GRPCClient() *grpcbridge.Client {
+	if h.grpc == nil {
+		creds := credentials.NewTLS(h.TLSConfig())
+		h.grpc = grpcbridge.NewClient(func(host string) (*grpc.ClientConn, error) {
+			return grpc.NewClient(host, grpc.WithTransportCredentials(creds))
+		})
+		h.T.Cleanup(func() { h.grpc.Close() })
+	}
+	return h.grpc
+}

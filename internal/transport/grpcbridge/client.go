@@ -1,0 +1,223 @@
+package grpcbridge
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// Client carries the gRPC requests of Connect's generated clients (built
+// with connect.WithGRPC) over a grpc-go connection, so code written against
+// those clients runs on grpc-go's transport and reaches the server as any
+// gRPC library's calls do. Messages pass through as Connect encoded them,
+// protobuf or JSON.
+type Client struct {
+	dial  func(host string) (*grpc.ClientConn, error)
+	mu    sync.Mutex
+	conns map[string]*grpc.ClientConn
+}
+
+// NewClient returns a connect.HTTPClient that opens one grpc-go connection
+// per host the requests name, with dial.
+func NewClient(dial func(host string) (*grpc.ClientConn, error)) *Client {
+	return &Client{dial: dial, conns: map[string]*grpc.ClientConn{}}
+}
+
+func (c *Client) conn(host string) (*grpc.ClientConn, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cc, ok := c.conns[host]; ok {
+		return cc, nil
+	}
+	cc, err := c.dial(host)
+	if err != nil {
+		return nil, err
+	}
+	c.conns[host] = cc
+	return cc, nil
+}
+
+// Close closes every connection the client opened.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errList []error
+	for host, cc := range c.conns {
+		errList = append(errList, cc.Close())
+		delete(c.conns, host)
+	}
+	return errors.Join(errList...)
+}
+
+// Do runs req, a gRPC request, as one grpc-go stream. A call that fails
+// before its reply still gets a response: its status is in the trailers,
+// where Connect looks for it.
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	codec := frameCodec("proto")
+	switch ct := req.Header.Get("Content-Type"); ct {
+	case "application/grpc", "application/grpc+proto":
+	case "application/grpc+json":
+		codec = "json"
+	default:
+		req.Body.Close()
+		return nil, fmt.Errorf("grpc bridge client: content type %q is not gRPC", ct)
+	}
+	cc, err := c.conn(req.URL.Host)
+	if err != nil {
+		req.Body.Close()
+		return nil, err
+	}
+	md := metadata.MD{}
+	for k, vs := range req.Header {
+		lk := strings.ToLower(k)
+		switch {
+		case reserved(lk), lk == "user-agent":
+			continue // grpc-go sets these; the deadline travels in ctx
+		}
+		md[lk] = decodeBinary(lk, vs)
+	}
+	ctx, cancel := context.WithCancel(metadata.NewOutgoingContext(req.Context(), md))
+	resp := &http.Response{
+		Status: "200 OK", StatusCode: http.StatusOK,
+		Proto: "HTTP/2.0", ProtoMajor: 2,
+		Header:  http.Header{"Content-Type": {"application/grpc+" + string(codec)}},
+		Trailer: http.Header{},
+		Request: req,
+	}
+	desc := &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}
+	cs, err := cc.NewStream(ctx, desc, req.URL.Path, grpc.ForceCodecV2(codec))
+	if err != nil {
+		cancel()
+		req.Body.Close()
+		setStatus(resp.Trailer, err, nil)
+		resp.Body = http.NoBody
+		return resp, nil
+	}
+	go sendAll(req.Body, cs, cancel)
+	if hdr, err := cs.Header(); err == nil {
+		for k, vs := range hdr {
+			resp.Header[http.CanonicalHeaderKey(k)] = encodeBinary(k, vs)
+		}
+	}
+	resp.Body = &replyBody{cs: cs, trailer: resp.Trailer, cancel: cancel}
+	return resp, nil
+}
+
+// sendAll sends each gRPC frame of body as a message, then half-closes.
+func sendAll(body io.ReadCloser, cs grpc.ClientStream, cancel context.CancelFunc) {
+	defer body.Close()
+	var head [frameHeader]byte
+	for {
+		if _, err := io.ReadFull(body, head[:]); err != nil {
+			if err == io.EOF {
+				_ = cs.CloseSend()
+			} else {
+				cancel()
+			}
+			return
+		}
+		msg := make([]byte, binary.BigEndian.Uint32(head[1:]))
+		if _, err := io.ReadFull(body, msg); err != nil || head[0] != 0 {
+			cancel() // a cut or compressed frame: nothing was asked to compress
+			return
+		}
+		if err := cs.SendMsg(&msg); err != nil {
+			return // the status comes with the reply
+		}
+	}
+}
+
+// replyBody reads the stream's messages as gRPC frames and, at the end,
+// fills the trailers with the call's status.
+type replyBody struct {
+	cs      grpc.ClientStream
+	buf     []byte
+	done    bool
+	trailer http.Header
+	cancel  context.CancelFunc
+}
+
+func (b *replyBody) Read(p []byte) (int, error) {
+	for len(b.buf) == 0 {
+		if b.done {
+			return 0, io.EOF
+		}
+		var frame []byte
+		if err := b.cs.RecvMsg(&frame); err != nil {
+			b.done = true
+			if err == io.EOF {
+				err = nil
+			}
+			setStatus(b.trailer, err, b.cs.Trailer())
+			continue
+		}
+		b.buf = frame
+	}
+	n := copy(p, b.buf)
+	b.buf = b.buf[n:]
+	return n, nil
+}
+
+func (b *replyBody) Close() error {
+	b.cancel()
+	return nil
+}
+
+// setStatus writes err's gRPC status and the trailer metadata as the
+// trailers a gRPC server sends.
+func setStatus(tr http.Header, err error, md metadata.MD) {
+	for k, vs := range md {
+		tr[http.CanonicalHeaderKey(k)] = encodeBinary(k, vs)
+	}
+	st := status.Convert(err)
+	tr.Set("Grpc-Status", strconv.Itoa(int(st.Code())))
+	if st.Code() == codes.OK {
+		return
+	}
+	tr.Set("Grpc-Message", percentEncode(st.Message()))
+	if len(st.Proto().GetDetails()) > 0 {
+		if raw, err := proto.Marshal(st.Proto()); err == nil {
+			tr.Set("Grpc-Status-Details-Bin", base64.RawStdEncoding.EncodeToString(raw))
+		}
+	}
+}
+
+// encodeBinary puts binary metadata in base64, as headers carry it.
+func encodeBinary(k string, vs []string) []string {
+	if !strings.HasSuffix(k, "-bin") {
+		return vs
+	}
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = base64.RawStdEncoding.EncodeToString([]byte(v))
+	}
+	return out
+}
+
+// percentEncode escapes a grpc-message as the gRPC spec asks: every byte
+// outside printable ASCII, and the percent sign.
+func percentEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
