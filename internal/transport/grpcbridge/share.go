@@ -1,3 +1,8 @@
+// x/net's HTTP/2 server is deprecated in favour of net/http's, which has no
+// way to take a connection whose first bytes were already read.
+//
+//lint:file-ignore SA1019 the only HTTP/2 server that serves a replayed connection
+
 package grpcbridge
 
 import (
