@@ -71,9 +71,7 @@ func (c *conn) httpRequest(r *request) *http.Request {
 	h := make(http.Header)
 	if r.kind == serverStream {
 		h.Set("Content-Type", "application/connect+"+codec)
-		prefixed := make([]byte, 5, 5+len(body))
-		binary.BigEndian.PutUint32(prefixed[1:], uint32(len(body)))
-		body = append(prefixed, body...)
+		body = appendEnveloped(make([]byte, 0, 5+len(body)), 0, body)
 	} else {
 		h.Set("Content-Type", "application/"+codec)
 		h.Set("Connect-Protocol-Version", "1")

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -53,23 +52,16 @@ func (s *Server) serveHTTP(w *replyWriter, r *http.Request) {
 func request(ctx context.Context, method string, st grpc.ServerStream) *http.Request {
 	md, _ := metadata.FromIncomingContext(ctx)
 	h := make(http.Header, len(md))
-	for k, vs := range md {
-		switch {
-		case strings.HasPrefix(k, ":"), k == "grpc-accept-encoding":
-			// Pseudo-headers are fields of the request; grpc-go compresses
-			// replies itself, so the handler must not.
-			continue
-		}
-		// grpc-go decoded binary metadata; headers carry it in base64.
-		h[textproto.CanonicalMIMEHeaderKey(k)] = encodeBinary(k, vs)
-	}
+	toHeader(h, md)
+	// grpc-go compresses replies itself, so the handler must not.
+	h.Del("Grpc-Accept-Encoding")
 	r := &http.Request{
 		Method:        http.MethodPost,
 		URL:           &url.URL{Path: method},
 		Proto:         "HTTP/2.0",
 		ProtoMajor:    2,
 		Header:        h,
-		Body:          &messageBody{st: st},
+		Body:          &frameReader{recv: st.RecvMsg}, // on errors other than io.EOF grpc-go has already ended the call
 		ContentLength: -1,
 		RequestURI:    method,
 	}
@@ -86,34 +78,6 @@ func request(ctx context.Context, method string, st grpc.ServerStream) *http.Req
 	}
 	return r.WithContext(ctx)
 }
-
-// messageBody reads the stream's messages, each as one gRPC frame.
-type messageBody struct {
-	st  grpc.ServerStream
-	buf []byte
-	err error
-}
-
-func (b *messageBody) Read(p []byte) (int, error) {
-	for len(b.buf) == 0 {
-		if b.err != nil {
-			return 0, b.err
-		}
-		var frame []byte
-		if err := b.st.RecvMsg(&frame); err != nil {
-			// io.EOF when the client half-closes; on any other error
-			// grpc-go has already ended the call with its status.
-			b.err = err
-			continue
-		}
-		b.buf = frame
-	}
-	n := copy(p, b.buf)
-	b.buf = b.buf[n:]
-	return n, nil
-}
-
-func (b *messageBody) Close() error { return nil }
 
 // replyWriter sends each gRPC frame the handler writes as a message of the
 // stream, and its status trailers as the call's status.
@@ -198,44 +162,12 @@ func acceptsGzip(ctx context.Context) bool {
 }
 
 // setHeader passes the handler's response headers as the call's header
-// metadata, leaving out what HTTP or gRPC itself owns.
+// metadata.
 func (w *replyWriter) setHeader() {
 	w.sentHeader = true
-	md := metadata.MD{}
-	for k, vs := range w.header {
-		lk := strings.ToLower(k)
-		if strings.HasPrefix(k, http.TrailerPrefix) || reserved(lk) {
-			continue
-		}
-		md[lk] = decodeBinary(lk, vs)
-	}
-	if len(md) > 0 {
+	if md := toMetadata(w.header); len(md) > 0 {
 		_ = w.st.SetHeader(md)
 	}
-}
-
-// reserved names the response headers that are HTTP's or gRPC's own.
-func reserved(k string) bool {
-	switch k {
-	case "content-type", "content-length", "date", "trailer", "te", "connection", "transfer-encoding":
-		return true
-	}
-	return strings.HasPrefix(k, "grpc-")
-}
-
-// decodeBinary undoes the base64 of binary metadata, which grpc-go
-// encodes again on the wire.
-func decodeBinary(k string, vs []string) []string {
-	if !strings.HasSuffix(k, "-bin") {
-		return vs
-	}
-	out := make([]string, 0, len(vs))
-	for _, v := range vs {
-		if b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(v, "=")); err == nil {
-			out = append(out, string(b))
-		}
-	}
-	return out
 }
 
 // finish ends the call with the status the handler wrote in its trailers.

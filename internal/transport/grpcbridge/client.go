@@ -80,16 +80,8 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		req.Body.Close()
 		return nil, err
 	}
-	md := metadata.MD{}
-	for k, vs := range req.Header {
-		lk := strings.ToLower(k)
-		switch {
-		case reserved(lk), lk == "user-agent":
-			continue // grpc-go sets these; the deadline travels in ctx
-		}
-		md[lk] = decodeBinary(lk, vs)
-	}
-	ctx, cancel := context.WithCancel(metadata.NewOutgoingContext(req.Context(), md))
+	// grpc-go sets what toMetadata leaves out; the deadline travels in ctx.
+	ctx, cancel := context.WithCancel(metadata.NewOutgoingContext(req.Context(), toMetadata(req.Header)))
 	resp := &http.Response{
 		Status: "200 OK", StatusCode: http.StatusOK,
 		Proto: "HTTP/2.0", ProtoMajor: 2,
@@ -108,11 +100,20 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	}
 	go sendAll(req.Body, cs, cancel)
 	if hdr, err := cs.Header(); err == nil {
-		for k, vs := range hdr {
-			resp.Header[http.CanonicalHeaderKey(k)] = encodeBinary(k, vs)
-		}
+		toHeader(resp.Header, hdr)
 	}
-	resp.Body = &replyBody{cs: cs, trailer: resp.Trailer, cancel: cancel}
+	resp.Body = &frameReader{
+		recv: cs.RecvMsg,
+		end: func(err error) error {
+			// The call's status goes in the trailers, read after the body.
+			if err == io.EOF {
+				err = nil
+			}
+			setStatus(resp.Trailer, err, cs.Trailer())
+			return io.EOF
+		},
+		close: cancel,
+	}
 	return resp, nil
 }
 
@@ -140,48 +141,10 @@ func sendAll(body io.ReadCloser, cs grpc.ClientStream, cancel context.CancelFunc
 	}
 }
 
-// replyBody reads the stream's messages as gRPC frames and, at the end,
-// fills the trailers with the call's status.
-type replyBody struct {
-	cs      grpc.ClientStream
-	buf     []byte
-	done    bool
-	trailer http.Header
-	cancel  context.CancelFunc
-}
-
-func (b *replyBody) Read(p []byte) (int, error) {
-	for len(b.buf) == 0 {
-		if b.done {
-			return 0, io.EOF
-		}
-		var frame []byte
-		if err := b.cs.RecvMsg(&frame); err != nil {
-			b.done = true
-			if err == io.EOF {
-				err = nil
-			}
-			setStatus(b.trailer, err, b.cs.Trailer())
-			continue
-		}
-		b.buf = frame
-	}
-	n := copy(p, b.buf)
-	b.buf = b.buf[n:]
-	return n, nil
-}
-
-func (b *replyBody) Close() error {
-	b.cancel()
-	return nil
-}
-
 // setStatus writes err's gRPC status and the trailer metadata as the
 // trailers a gRPC server sends.
 func setStatus(tr http.Header, err error, md metadata.MD) {
-	for k, vs := range md {
-		tr[http.CanonicalHeaderKey(k)] = encodeBinary(k, vs)
-	}
+	toHeader(tr, md)
 	st := status.Convert(err)
 	tr.Set("Grpc-Status", strconv.Itoa(int(st.Code())))
 	if st.Code() == codes.OK {
@@ -193,18 +156,6 @@ func setStatus(tr http.Header, err error, md metadata.MD) {
 			tr.Set("Grpc-Status-Details-Bin", base64.RawStdEncoding.EncodeToString(raw))
 		}
 	}
-}
-
-// encodeBinary puts binary metadata in base64, as headers carry it.
-func encodeBinary(k string, vs []string) []string {
-	if !strings.HasSuffix(k, "-bin") {
-		return vs
-	}
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = base64.RawStdEncoding.EncodeToString([]byte(v))
-	}
-	return out
 }
 
 // percentEncode escapes a grpc-message as the gRPC spec asks: every byte

@@ -77,11 +77,11 @@ func Sniff(c net.Conn, timeout time.Duration) (net.Conn, bool, error) {
 	if err != nil && seen.Len() < MaxSniff {
 		return nil, false, err
 	}
-	rc := &replayConn{Conn: c, src: io.MultiReader(bytes.NewReader(seen.Bytes()), c)}
+	var src io.Reader = io.MultiReader(bytes.NewReader(seen.Bytes()), c)
 	if !grpcCall {
-		rc.filter = &ackFilter{src: rc.src, left: len(http2.ClientPreface)}
+		src = &ackFilter{src: src, left: len(http2.ClientPreface)}
 	}
-	return rc, grpcCall, nil
+	return &replayConn{Conn: c, src: src}, grpcCall, nil
 }
 
 // errNotH2 ends sniffing early at input that settles the answer: no.
@@ -204,16 +204,10 @@ func isGRPC(block []byte) bool {
 // replayConn reads what Sniff read before the rest of the connection.
 type replayConn struct {
 	net.Conn
-	src    io.Reader
-	filter *ackFilter
+	src io.Reader
 }
 
-func (c *replayConn) Read(p []byte) (int, error) {
-	if c.filter != nil {
-		return c.filter.Read(p)
-	}
-	return c.src.Read(p)
-}
+func (c *replayConn) Read(p []byte) (int, error) { return c.src.Read(p) }
 
 // ConnectionState lets the HTTP/2 servers see the TLS state through the
 // wrapper, as they would on the *tls.Conn.

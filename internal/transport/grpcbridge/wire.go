@@ -1,0 +1,109 @@
+package grpcbridge
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strings"
+
+	"google.golang.org/grpc/metadata"
+)
+
+// frameReader reads a stream's messages, which the frame codec delivers as
+// gRPC frames, as one body.
+type frameReader struct {
+	recv func(any) error // the stream's RecvMsg
+	// end, when set, says what reads return once the stream ended with
+	// err (io.EOF when it ended cleanly); otherwise they return err.
+	end   func(err error) error
+	close func()
+	buf   []byte
+	err   error
+}
+
+func (r *frameReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		var frame []byte
+		if err := r.recv(&frame); err != nil {
+			if r.end != nil {
+				err = r.end(err)
+			}
+			r.err = err
+			continue
+		}
+		r.buf = frame
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+func (r *frameReader) Close() error {
+	if r.close != nil {
+		r.close()
+	}
+	return nil
+}
+
+// toHeader adds md to h as HTTP headers carry it: binary values in base64,
+// pseudo-headers left out.
+func toHeader(h http.Header, md metadata.MD) {
+	for k, vs := range md {
+		if !strings.HasPrefix(k, ":") {
+			h[http.CanonicalHeaderKey(k)] = encodeBinary(k, vs)
+		}
+	}
+}
+
+// toMetadata is h as call metadata, leaving out trailers and what HTTP or
+// gRPC itself owns.
+func toMetadata(h http.Header) metadata.MD {
+	md := metadata.MD{}
+	for k, vs := range h {
+		lk := strings.ToLower(k)
+		if strings.HasPrefix(k, http.TrailerPrefix) || reserved(lk) {
+			continue
+		}
+		md[lk] = decodeBinary(lk, vs)
+	}
+	return md
+}
+
+// reserved names the headers that are HTTP's or gRPC's own, which grpc-go
+// sets from the call itself.
+func reserved(k string) bool {
+	switch k {
+	case "content-type", "content-length", "date", "trailer", "te", "connection", "transfer-encoding", "user-agent":
+		return true
+	}
+	return strings.HasPrefix(k, "grpc-")
+}
+
+// encodeBinary puts binary metadata in base64, as headers carry it.
+func encodeBinary(k string, vs []string) []string {
+	if !strings.HasSuffix(k, "-bin") {
+		return vs
+	}
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = base64.RawStdEncoding.EncodeToString([]byte(v))
+	}
+	return out
+}
+
+// decodeBinary undoes the base64 of binary metadata, which grpc-go
+// encodes again on the wire.
+func decodeBinary(k string, vs []string) []string {
+	if !strings.HasSuffix(k, "-bin") {
+		return vs
+	}
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		if b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(v, "=")); err == nil {
+			out = append(out, string(b))
+		}
+	}
+	return out
+}
