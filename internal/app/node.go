@@ -235,8 +235,9 @@ func (n *Node) serve(name, addr string, h http.Handler, tc *tls.Config) error {
 	}
 	if tc != nil {
 		srv.TLSConfig = tc.Clone()
-		// gRPC connections get grpc-go's transport, which answers a small
-		// call in one write where net/http's HTTP/2 server needs three.
+		// gRPC library connections get grpc-go's transport, whose one
+		// writer batches a call's frames where net/http's HTTP/2 server
+		// flushes headers, message and trailers each on its own.
 		b, err := grpcbridge.Share(srv, grpcbridge.Options{
 			MaxRecvMsg: 2 * int(n.cfg.Limits.MaxBody), MaxStreams: uint32(hc.MaxConcurrentStreams),
 			MaxHeaderBytes: uint32(hc.MaxHeaderBytes), IdleTimeout: hc.IdleTimeout.Duration(),

@@ -11,13 +11,14 @@ import (
 // node's listeners, trusting its local CA: Connect clients built with
 // connect.WithGRPC on it reach the node as a gRPC library's calls do, so
 // through the listener's grpc-go transport. It closes when the test ends.
+// Parallel subtests may ask for it at once.
 func (h *Harness) GRPCClient() *grpcbridge.Client {
-	if h.grpc == nil {
+	h.grpcOnce.Do(func() {
 		creds := credentials.NewTLS(h.TLSConfig())
 		h.grpc = grpcbridge.NewClient(func(host string) (*grpc.ClientConn, error) {
 			return grpc.NewClient(host, grpc.WithTransportCredentials(creds))
 		})
 		h.T.Cleanup(func() { h.grpc.Close() })
-	}
+	})
 	return h.grpc
 }

@@ -53,6 +53,7 @@ type Harness struct {
 	AdminURL  string
 	http      *http.Client
 	grpc      *grpcbridge.Client
+	grpcOnce  sync.Once
 	stopOnce  sync.Once
 	stopErr   error
 }
