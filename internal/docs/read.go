@@ -15,7 +15,9 @@ func (s *Service) Get(ctx context.Context, p acl.Principals, coll, id string) (s
 	if err := s.pointRead(p, coll, id); err != nil {
 		return store.Doc{}, err
 	}
-	d, err := s.st.Get(ctx, coll, id)
+	// Callers answer with the document as stored (Doc.JSON), so its
+	// fields need not be decoded.
+	d, err := s.st.GetMeta(ctx, coll, id)
 	d, _, err = readable(p, d, err)
 	return d, err
 }

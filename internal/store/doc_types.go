@@ -45,10 +45,13 @@ type Doc struct {
 	Modified   time.Time
 	ModifiedBy string
 	// Fields holds every other field, including _type and _encrypt.
-	// Numbers are json.Number.
+	// Numbers are json.Number. It is nil on a document read by
+	// Reader.GetMeta, whose Map, MarshalJSON and JSON still hold every
+	// field.
 	Fields map[string]any
 
-	raw []byte // the stored encoding, when known; see JSON
+	raw     []byte // the stored encoding, when known; see JSON
+	partial bool   // Fields was not decoded from raw
 }
 
 // WithRaw returns d remembering b as its stored encoding.
@@ -71,6 +74,14 @@ func (d Doc) JSON() (json.RawMessage, error) {
 // Map renders the document as clients see it: Fields plus every reserved
 // field, with JSON-shaped values.
 func (d Doc) Map() map[string]any {
+	if d.partial {
+		// The stored body decoded once already; a failure here cannot
+		// happen short of memory corruption, and leaves only the reserved
+		// fields.
+		if full, err := DecodeDoc(d.Collection, d.raw); err == nil {
+			d = full
+		}
+	}
 	m := make(map[string]any, len(d.Fields)+7)
 	for k, v := range d.Fields {
 		m[k] = v
@@ -91,7 +102,71 @@ func (d Doc) Map() map[string]any {
 }
 
 // MarshalJSON renders the document as clients see it.
-func (d Doc) MarshalJSON() ([]byte, error) { return json.Marshal(d.Map()) }
+func (d Doc) MarshalJSON() ([]byte, error) {
+	if d.partial {
+		return bytes.Clone(d.raw), nil
+	}
+	return json.Marshal(d.Map())
+}
+
+// storedMeta is the reserved fields of a stored body. encoding/json matches
+// names without regard to case, which is safe here: the only top-level
+// names starting with "_" a client may store are Settable, none of which
+// folds to another reserved name, and _acl entries are the store's own
+// encoding.
+type storedMeta struct {
+	ID         string          `json:"_id"`
+	Version    json.RawMessage `json:"_version"`
+	ACL        []storedACE     `json:"_acl"`
+	Created    string          `json:"_created"`
+	CreatedBy  string          `json:"_createdby"`
+	Modified   string          `json:"_modified"`
+	ModifiedBy string          `json:"_modifiedby"`
+}
+
+type storedACE struct {
+	ID     string          `json:"id"`
+	Rights json.RawMessage `json:"rights"`
+	Deny   bool            `json:"deny"`
+}
+
+// isNumber reports whether raw is a JSON number, as DecodeDoc's
+// json.Number is: a quoted number is a string there.
+func isNumber(raw json.RawMessage) bool {
+	return len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9')
+}
+
+// DecodeMeta parses only the reserved fields of a stored body: the Doc
+// has no Fields, and its JSON is body as stored. A point read answered as
+// stored skips building a map of every field, most of its decoding cost.
+func DecodeMeta(coll string, body []byte) (Doc, error) {
+	var m storedMeta
+	if err := json.Unmarshal(body, &m); err != nil {
+		return Doc{}, fmt.Errorf("decode stored document: %w", err)
+	}
+	d := Doc{Collection: coll, ID: m.ID, CreatedBy: m.CreatedBy, ModifiedBy: m.ModifiedBy, raw: body, partial: true}
+	var err error
+	if isNumber(m.Version) {
+		if d.Version, err = strconv.ParseInt(string(m.Version), 10, 64); err != nil {
+			return Doc{}, fmt.Errorf("decode stored document version: %w", err)
+		}
+	}
+	if d.Created, err = parseTime(m.Created); err != nil {
+		return Doc{}, err
+	}
+	if d.Modified, err = parseTime(m.Modified); err != nil {
+		return Doc{}, err
+	}
+	d.ACL = make(acl.List, 0, len(m.ACL))
+	for _, e := range m.ACL {
+		r, err := strconv.ParseUint(string(e.Rights), 10, 32)
+		if err != nil || !isNumber(e.Rights) {
+			return Doc{}, fmt.Errorf("decode stored acl entry %v", e)
+		}
+		d.ACL = append(d.ACL, acl.Entry{ID: e.ID, Rights: acl.Right(r), Deny: e.Deny})
+	}
+	return d, nil
+}
 
 // DecodeDoc parses a stored body back into a Doc.
 func DecodeDoc(coll string, body []byte) (Doc, error) {

@@ -44,6 +44,10 @@ type Store interface {
 type Reader interface {
 	// Get returns the current version of a document, or ErrNotFound.
 	Get(ctx context.Context, coll, id string) (Doc, error)
+	// GetMeta is Get without decoding the fields: for a read answered
+	// with the document as stored (Doc.JSON) after checking its reserved
+	// fields. The Doc's Fields is nil.
+	GetMeta(ctx context.Context, coll, id string) (Doc, error)
 	// GetVersion returns version v of a live document, current or earlier,
 	// or ErrNotFound.
 	GetVersion(ctx context.Context, coll, id string, v int64) (Doc, error)

@@ -17,16 +17,33 @@ func (s *Store) Get(ctx context.Context, coll, id string) (store.Doc, error) {
 	return s.getDoc(s.reader(ctx), coll, id, false)
 }
 
+// GetMeta returns the current version of a document without its fields.
+func (s *Store) GetMeta(ctx context.Context, coll, id string) (store.Doc, error) {
+	body, err := s.getBody(s.reader(ctx), coll, id, false)
+	if err != nil {
+		return store.Doc{}, err
+	}
+	return store.DecodeMeta(coll, body)
+}
+
 func (s *Store) getDoc(c conn, coll, id string, lock bool) (store.Doc, error) {
+	body, err := s.getBody(c, coll, id, lock)
+	if err != nil {
+		return store.Doc{}, err
+	}
+	return store.DecodeDoc(coll, body)
+}
+
+func (s *Store) getBody(c conn, coll, id string, lock bool) ([]byte, error) {
 	stmt := `SELECT body FROM documents WHERE collection = ? AND id = ?`
 	if lock && s.d == query.Postgres {
 		stmt += ` FOR UPDATE`
 	}
 	var body []byte
 	if err := c.row(stmt, coll, id).Scan(&body); err != nil {
-		return store.Doc{}, s.wrap("get document", notFound(err))
+		return nil, s.wrap("get document", notFound(err))
 	}
-	return store.DecodeDoc(coll, body)
+	return body, nil
 }
 
 // GetVersion returns version v of a live document.

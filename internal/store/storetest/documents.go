@@ -3,9 +3,11 @@ package storetest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/store"
@@ -51,6 +53,7 @@ func testCRUD(t *testing.T, s store.Store) {
 	if got, _ := s.Get(ctx, "notes", "n1"); got.Fields["title"] != "changed" || got.Version != 2 {
 		t.Fatalf("after update get = %+v", got)
 	}
+	sameMeta(t, s, "notes", "n1")
 	// The encoding a write hands back is the new one, not the one read.
 	for _, d := range []store.Doc{up, in} {
 		raw, err := d.JSON()
@@ -335,5 +338,47 @@ func testSettingsReadYourWrites(t *testing.T, s store.Store) {
 		if got.Priority != c.Priority {
 			t.Fatalf("write %d: read priority %d after writing %d", i, got.Priority, c.Priority)
 		}
+	}
+}
+
+// sameMeta: GetMeta reads what Get reads, reserved fields and JSON alike,
+// without decoding the fields, and its Map and MarshalJSON still hold
+// every field.
+func sameMeta(t *testing.T, s store.Store, coll, id string) {
+	t.Helper()
+	full, err := s.Get(ctx, coll, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := s.GetMeta(ctx, coll, id)
+	if err != nil {
+		t.Fatalf("get meta: %v", err)
+	}
+	if meta.Fields != nil {
+		t.Errorf("GetMeta decoded the fields: %v", meta.Fields)
+	}
+	fullJSON, _ := full.JSON()
+	metaJSON, _ := meta.JSON()
+	marshaled, _ := meta.MarshalJSON()
+	if string(metaJSON) != string(fullJSON) || string(marshaled) != string(fullJSON) {
+		t.Errorf("GetMeta JSON %s / %s, Get JSON %s", metaJSON, marshaled, fullJSON)
+	}
+	if !reflect.DeepEqual(meta.Map(), full.Map()) {
+		t.Errorf("GetMeta Map %v, Get Map %v", meta.Map(), full.Map())
+	}
+	type reserved struct {
+		Collection, ID, CreatedBy, ModifiedBy string
+		Version                               int64
+		ACL                                   string
+		Created, Modified                     time.Time
+	}
+	of := func(d store.Doc) reserved {
+		return reserved{d.Collection, d.ID, d.CreatedBy, d.ModifiedBy, d.Version, fmt.Sprint(d.ACL), d.Created, d.Modified}
+	}
+	if got, want := of(meta), of(full); got != want {
+		t.Errorf("GetMeta = %+v\nGet     = %+v", got, want)
+	}
+	if _, err := s.GetMeta(ctx, coll, "missing-"+id); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetMeta of a missing document: %v, want ErrNotFound", err)
 	}
 }
