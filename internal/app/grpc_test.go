@@ -70,6 +70,18 @@ func TestGRPCLibraryClients(t *testing.T) {
 		t.Errorf("response metadata %v: want one x-request-id", header)
 	}
 	authed := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+login.GetTokens().GetAccessToken())
+	// An answer to a caller keeps Cache-Control: no-store; the headers that
+	// only steer browsers stay off native gRPC, which no page can call.
+	header = nil
+	err = cc.Invoke(authed, rampartv1connect.AuthServiceMeProcedure, &rampartv1.Empty{}, new(rampartv1.MeResponse), grpc.Header(&header))
+	if err != nil || len(header.Get("x-request-id")) != 1 || strings.Join(header.Get("cache-control"), ",") != "no-store" {
+		t.Errorf("me: %v, response metadata %v: want x-request-id and cache-control no-store", err, header)
+	}
+	for _, k := range []string{"content-security-policy", "strict-transport-security", "x-frame-options", "x-content-type-options", "referrer-policy", "vary"} {
+		if v := header.Get(k); len(v) > 0 {
+			t.Errorf("native gRPC answer carries %s: %v", k, v)
+		}
+	}
 
 	err = cc.Invoke(authed, rampartv1connect.DocumentServiceGetProcedure,
 		&rampartv1.GetRequest{Collection: "g", Id: "missing"}, new(rampartv1.Document))

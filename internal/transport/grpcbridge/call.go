@@ -165,7 +165,7 @@ func acceptsGzip(ctx context.Context) bool {
 // metadata.
 func (w *replyWriter) setHeader() {
 	w.sentHeader = true
-	if md := toMetadata(w.header); len(md) > 0 {
+	if md := toMetadata(w.header, browserOnly); len(md) > 0 {
 		_ = w.st.SetHeader(md)
 	}
 }
@@ -186,7 +186,7 @@ func (w *replyWriter) finish() error {
 	tr := metadata.MD{}
 	for k, vs := range w.header {
 		name, ok := strings.CutPrefix(k, http.TrailerPrefix)
-		if !ok && !strings.HasPrefix(strings.ToLower(k), "grpc-") {
+		if !ok && !isGRPCHeader(k) {
 			continue // a header, not a trailer
 		}
 		lk := strings.ToLower(name)

@@ -81,7 +81,7 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	// grpc-go sets what toMetadata leaves out; the deadline travels in ctx.
-	ctx, cancel := context.WithCancel(metadata.NewOutgoingContext(req.Context(), toMetadata(req.Header)))
+	ctx, cancel := context.WithCancel(metadata.NewOutgoingContext(req.Context(), toMetadata(req.Header, nil)))
 	resp := &http.Response{
 		Status: "200 OK", StatusCode: http.StatusOK,
 		Proto: "HTTP/2.0", ProtoMajor: 2,

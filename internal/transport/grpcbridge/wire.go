@@ -57,18 +57,41 @@ func toHeader(h http.Header, md metadata.MD) {
 	}
 }
 
-// toMetadata is h as call metadata, leaving out trailers and what HTTP or
-// gRPC itself owns.
-func toMetadata(h http.Header) metadata.MD {
-	md := metadata.MD{}
+// toMetadata is h as call metadata, leaving out trailers, what HTTP or
+// gRPC itself owns and the names skip reports (in canonical form).
+func toMetadata(h http.Header, skip func(string) bool) metadata.MD {
+	md := make(metadata.MD, len(h))
 	for k, vs := range h {
+		if strings.HasPrefix(k, http.TrailerPrefix) || (skip != nil && skip(k)) {
+			continue
+		}
 		lk := strings.ToLower(k)
-		if strings.HasPrefix(k, http.TrailerPrefix) || reserved(lk) {
+		if reserved(lk) {
 			continue
 		}
 		md[lk] = decodeBinary(lk, vs)
 	}
 	return md
+}
+
+// browserOnly names the response headers that only tell a browser how to
+// treat a document or page: framing, sniffing, referrers, HSTS, content
+// policy, caching per origin. Native gRPC calls come from gRPC libraries,
+// never from a page, so replies to them leave these out: each would be
+// one more header to encode on every call and decode on the other end.
+func browserOnly(k string) bool {
+	switch k {
+	case "Content-Security-Policy", "Strict-Transport-Security", "X-Frame-Options",
+		"X-Content-Type-Options", "Referrer-Policy", "Vary":
+		return true
+	}
+	return false
+}
+
+// isGRPCHeader reports whether k starts with "grpc-" in any case, without
+// the copy strings.ToLower makes.
+func isGRPCHeader(k string) bool {
+	return len(k) >= 5 && strings.EqualFold(k[:5], "grpc-")
 }
 
 // reserved names the headers that are HTTP's or gRPC's own, which grpc-go
@@ -78,7 +101,7 @@ func reserved(k string) bool {
 	case "content-type", "content-length", "date", "trailer", "te", "connection", "transfer-encoding", "user-agent":
 		return true
 	}
-	return strings.HasPrefix(k, "grpc-")
+	return isGRPCHeader(k)
 }
 
 // encodeBinary puts binary metadata in base64, as headers carry it.
