@@ -2,7 +2,6 @@ package listen
 
 import (
 	"bufio"
-	"mime"
 	"net"
 	"net/http"
 	"strings"
@@ -15,6 +14,20 @@ const (
 	strictCSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
+// The headers' values, shared by every response rather than allocated for
+// each: Header.Set and Add replace or grow a value (the capacity is the
+// length, so growing copies), and nothing writes into one in place.
+var (
+	nosniffValue    = fixed("nosniff")
+	noReferrerValue = fixed("no-referrer")
+	denyValue       = fixed("DENY")
+	strictCSPValue  = fixed(strictCSP)
+	hstsValue       = fixed(hsts)
+	noStoreValue    = fixed("no-store")
+)
+
+func fixed(v string) []string { return []string{v}[:1:1] }
+
 // Headers wraps next so every response carries the security headers:
 // nosniff, no referrer, no framing, a deny-all Content-Security-Policy,
 // HSTS when tls is set, and Cache-Control: no-store on every answer to a
@@ -24,17 +37,17 @@ const (
 func Headers(next http.Handler, tls bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", strictCSP)
+		h["X-Content-Type-Options"] = nosniffValue
+		h["Referrer-Policy"] = noReferrerValue
+		h["X-Frame-Options"] = denyValue
+		h["Content-Security-Policy"] = strictCSPValue
 		if tls {
-			h.Set("Strict-Transport-Security", hsts)
+			h["Strict-Transport-Security"] = hstsValue
 		}
 		private := hasCredential(r)
 		if private {
 			// Set now too, for answers that never write a header or body.
-			h.Set("Cache-Control", "no-store")
+			h["Cache-Control"] = noStoreValue
 		}
 		next.ServeHTTP(&guard{ResponseWriter: w, private: private}, r)
 	})
@@ -68,17 +81,21 @@ func (g *guard) check() {
 	g.sent = true
 	h := g.Header()
 	if g.private {
-		h.Set("Cache-Control", "no-store")
+		h["Cache-Control"] = noStoreValue
 	}
 	// No type yet means net/http will sniff one, which may be HTML.
 	if ct := h.Get("Content-Type"); (ct == "" || isHTML(ct)) && !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
-		h.Set("Content-Security-Policy", strictCSP)
+		h["Content-Security-Policy"] = strictCSPValue
 	}
 }
 
+// isHTML reports whether a browser would take ct for a page. It reads only
+// the media type, so a type with malformed parameters still counts, and
+// costs no allocation on every answer as mime.ParseMediaType would.
 func isHTML(ct string) bool {
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && (mt == "text/html" || mt == "application/xhtml+xml")
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	return strings.EqualFold(mt, "text/html") || strings.EqualFold(mt, "application/xhtml+xml")
 }
 
 func (g *guard) WriteHeader(code int) {

@@ -96,6 +96,9 @@ func TestHeadersHTMLStaysUnframed(t *testing.T) {
 		{"", "script-src *", strictCSP, true}, // sniffed later, may be HTML
 		{"text/html", own, own, false},
 		{"application/json", "default-src *", "default-src *", false},
+		{" TEXT/HTML ;charset", "default-src *", strictCSP, false}, // malformed parameters: still a page
+		{"Application/XHTML+XML", "default-src *", strictCSP, false},
+		{"text/htmlx", "default-src *", "default-src *", false},
 	} {
 		if got := serve(page(tc.ct, tc.csp, tc.explicit), false, nil).Header.Get("Content-Security-Policy"); got != tc.want {
 			t.Errorf("type %q, handler policy %q: got %q, want %q", tc.ct, tc.csp, got, tc.want)
@@ -169,4 +172,26 @@ func TestStreamingLiftsDeadlinesAndStops(t *testing.T) {
 		t.Fatalf("after stop the stream ended as %q", got)
 	}
 	res.Body.Close()
+}
+
+// TestHeadersSharedValues: the security header values are shared by every
+// response, so a handler that adds to one must not change the next
+// response's.
+func TestHeadersSharedValues(t *testing.T) {
+	h := Headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("X-Frame-Options", "SAMEORIGIN")
+		w.Header().Add("Cache-Control", "private")
+	}), true)
+	for range 2 {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Authorization", "Bearer x")
+		h.ServeHTTP(rec, req)
+		if got := rec.Header().Values("X-Frame-Options"); len(got) != 2 || got[0] != "DENY" {
+			t.Fatalf("X-Frame-Options %v, want DENY then the handler's", got)
+		}
+	}
+	if denyValue[0] != "DENY" || len(denyValue) != 1 || len(noStoreValue) != 1 {
+		t.Fatalf("shared values changed: %v %v", denyValue, noStoreValue)
+	}
 }
