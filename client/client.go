@@ -81,7 +81,7 @@ func (c *Client) Close() error {
 			errList = append(errList, e.close())
 		}
 	}
-	c.dialer.closeIdle()
+	errList = append(errList, c.dialer.close())
 	return errors.Join(errList...)
 }
 

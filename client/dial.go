@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +12,11 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"rampart.dev/rampart/internal/transport/grpcbridge"
 )
 
 // maxURL bounds a server URL before it is parsed.
@@ -61,12 +67,13 @@ func parseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// dialer builds endpoints that share HTTP transports.
+// dialer builds endpoints that share HTTP transports and gRPC connections.
 type dialer struct {
-	o         *options
-	tls       *tls.Config
-	tlsClient *http.Client
-	h2c       *http.Client
+	o            *options
+	tls          *tls.Config
+	tlsClient    *http.Client
+	grpcTLS      *grpcbridge.Client
+	grpcInsecure *grpcbridge.Client
 }
 
 func (d *dialer) endpoint(ctx context.Context, raw string, admin bool) (*endpoint, error) {
@@ -79,9 +86,9 @@ func (d *dialer) endpoint(ctx context.Context, raw string, admin bool) (*endpoin
 	case "https":
 		return &endpoint{hc: d.httpsClient(), base: "https://" + host + strings.TrimRight(u.EscapedPath(), "/")}, nil
 	case "grpcs":
-		return &endpoint{hc: d.httpsClient(), base: "https://" + host, opts: []connect.ClientOption{connect.WithGRPC()}}, nil
+		return &endpoint{hc: d.grpcClient(true), base: "https://" + host, opts: []connect.ClientOption{connect.WithGRPC()}}, nil
 	case "grpc":
-		return &endpoint{hc: d.cleartextClient(), base: "http://" + host, opts: []connect.ClientOption{connect.WithGRPC()}}, nil
+		return &endpoint{hc: d.grpcClient(false), base: "http://" + host, opts: []connect.ClientOption{connect.WithGRPC()}}, nil
 	}
 	if admin {
 		return nil, fmt.Errorf("%w: the admin listener speaks https://, grpcs:// or grpc://, not %s://", ErrUnsupportedScheme, u.Scheme)
@@ -108,18 +115,27 @@ func (d *dialer) httpsClient() *http.Client {
 	return d.tlsClient
 }
 
-// cleartextClient speaks HTTP/2 without TLS (h2c), as gRPC needs.
-func (d *dialer) cleartextClient() *http.Client {
+// grpcClient carries gRPC calls over grpc-go's transport, as gRPC
+// libraries' calls travel (the server answers those on its own HTTP/2
+// path), with TLS or as cleartext HTTP/2. A client given WithHTTPClient
+// uses that instead.
+func (d *dialer) grpcClient(secure bool) connect.HTTPClient {
 	if d.o.httpClient != nil {
 		return d.o.httpClient
 	}
-	if d.h2c == nil {
-		tr := baseTransport()
-		tr.Protocols = new(http.Protocols)
-		tr.Protocols.SetUnencryptedHTTP2(true)
-		d.h2c = &http.Client{Transport: tr}
+	c := &d.grpcInsecure
+	creds := insecure.NewCredentials()
+	if secure {
+		c, creds = &d.grpcTLS, credentials.NewTLS(d.tls)
 	}
-	return d.h2c
+	if *c == nil {
+		var opts []grpc.DialOption
+		if d.o.userAgent != "" {
+			opts = append(opts, grpc.WithUserAgent(d.o.userAgent))
+		}
+		*c = grpcbridge.NewClient(creds, opts...)
+	}
+	return *c
 }
 
 // baseTransport has timeouts for connecting but none for answers, which
@@ -135,10 +151,16 @@ func baseTransport() *http.Transport {
 	}
 }
 
-func (d *dialer) closeIdle() {
-	for _, c := range []*http.Client{d.tlsClient, d.h2c} {
+// close closes the gRPC connections and the idle HTTP ones.
+func (d *dialer) close() error {
+	if d.tlsClient != nil {
+		d.tlsClient.CloseIdleConnections()
+	}
+	var errList []error
+	for _, c := range []*grpcbridge.Client{d.grpcTLS, d.grpcInsecure} {
 		if c != nil {
-			c.CloseIdleConnections()
+			errList = append(errList, c.Close())
 		}
 	}
+	return errors.Join(errList...)
 }

@@ -10,7 +10,8 @@
 //
 // URLs name the transport: https:// (the Connect protocol over HTTP/2 or
 // HTTP/1.1 with TLS), grpcs:// (gRPC over TLS), grpc:// (gRPC over cleartext
-// HTTP/2, for servers run with insecure_http), and wss:// (ws:// without
+// HTTP/2, for servers run with insecure_http), both on grpc-go's transport
+// as gRPC libraries' calls travel, and wss:// (ws:// without
 // TLS), tcp+tls:// and unix:// (the envelope protocol, one connection opened
 // by Dial). Admin calls go to the admin listener, named with WithAdminURL.
 //

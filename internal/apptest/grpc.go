@@ -1,7 +1,6 @@
 package apptest
 
 import (
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
 	"rampart.dev/rampart/internal/transport/grpcbridge"
@@ -14,10 +13,7 @@ import (
 // Parallel subtests may ask for it at once.
 func (h *Harness) GRPCClient() *grpcbridge.Client {
 	h.grpcOnce.Do(func() {
-		creds := credentials.NewTLS(h.TLSConfig())
-		h.grpc = grpcbridge.NewClient(func(host string) (*grpc.ClientConn, error) {
-			return grpc.NewClient(host, grpc.WithTransportCredentials(creds))
-		})
+		h.grpc = grpcbridge.NewClient(credentials.NewTLS(h.TLSConfig()))
 		h.T.Cleanup(func() { h.grpc.Close() })
 	})
 	return h.grpc

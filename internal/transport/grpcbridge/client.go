@@ -7,13 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -25,29 +28,72 @@ import (
 // gRPC library's calls do. Messages pass through as Connect encoded them,
 // protobuf or JSON.
 type Client struct {
-	dial  func(host string) (*grpc.ClientConn, error)
+	creds credentials.TransportCredentials
+	opts  []grpc.DialOption
 	mu    sync.Mutex
-	conns map[string]*grpc.ClientConn
+	conns map[string]*clientConn
+}
+
+// clientConn is one host's connection and its last handshake failure.
+type clientConn struct {
+	*grpc.ClientConn
+	creds *recordingCreds
 }
 
 // NewClient returns a connect.HTTPClient that opens one grpc-go connection
-// per host the requests name, with dial.
-func NewClient(dial func(host string) (*grpc.ClientConn, error)) *Client {
-	return &Client{dial: dial, conns: map[string]*grpc.ClientConn{}}
+// per host the requests name, secured by creds, with opts.
+func NewClient(creds credentials.TransportCredentials, opts ...grpc.DialOption) *Client {
+	return &Client{creds: creds, opts: opts, conns: map[string]*clientConn{}}
 }
 
-func (c *Client) conn(host string) (*grpc.ClientConn, error) {
+func (c *Client) conn(host string) (*clientConn, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cc, ok := c.conns[host]; ok {
 		return cc, nil
 	}
-	cc, err := c.dial(host)
+	rc := &recordingCreds{TransportCredentials: c.creds.Clone()}
+	g, err := grpc.NewClient(host, append(c.opts, grpc.WithTransportCredentials(rc))...)
 	if err != nil {
 		return nil, err
 	}
+	cc := &clientConn{ClientConn: g, creds: rc}
 	c.conns[host] = cc
 	return cc, nil
+}
+
+// recordingCreds keeps the last TLS handshake failure, which grpc-go
+// reports only as the text of an unavailable status: Do returns it as an
+// error, so callers can still tell an untrusted certificate (an
+// x509.UnknownAuthorityError) from other failures, as over net/http.
+type recordingCreds struct {
+	credentials.TransportCredentials
+	last atomic.Pointer[error]
+}
+
+func (r *recordingCreds) ClientHandshake(ctx context.Context, authority string, c net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	conn, info, err := r.TransportCredentials.ClientHandshake(ctx, authority, c)
+	if err != nil {
+		r.last.Store(&err)
+	} else {
+		r.last.Store(nil)
+	}
+	return conn, info, err
+}
+
+func (r *recordingCreds) Clone() credentials.TransportCredentials {
+	return &recordingCreds{TransportCredentials: r.TransportCredentials.Clone()}
+}
+
+// handshakeErr is the handshake failure behind err, if there was one.
+func (r *recordingCreds) handshakeErr(err error) error {
+	if status.Code(err) != codes.Unavailable {
+		return nil
+	}
+	if last := r.last.Load(); last != nil {
+		return fmt.Errorf("grpc bridge client: TLS handshake: %w", *last)
+	}
+	return nil
 }
 
 // Close closes every connection the client opened.
@@ -94,6 +140,9 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		cancel()
 		req.Body.Close()
+		if herr := cc.creds.handshakeErr(err); herr != nil {
+			return nil, herr
+		}
 		setStatus(resp.Trailer, err, nil)
 		resp.Body = http.NoBody
 		return resp, nil
