@@ -91,6 +91,8 @@ func (s *Service) Query(ctx context.Context, p acl.Principals, coll string, req 
 	}
 	want := f.Limit
 	f.Limit++ // one more row says whether another page exists
+	// Results go out as stored unless a projection reshapes them.
+	f.MetaOnly = proj.IsEmpty()
 	docs, err := s.st.Find(ctx, coll, p, f)
 	if err != nil {
 		return QueryResult{}, err

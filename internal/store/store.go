@@ -143,6 +143,9 @@ type Find struct {
 	Sort   []query.SortKey // _id ascending is always the last tie-breaker
 	Limit  int
 	After  *query.Cursor // keyset position of the previous page's last row
+	// MetaOnly decodes only the reserved fields of each document, as
+	// GetMeta does, for results answered as stored.
+	MetaOnly bool
 }
 
 // Op is the kind of change a change-log entry records.

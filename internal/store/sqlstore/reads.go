@@ -100,13 +100,17 @@ func (s *Store) Find(ctx context.Context, coll string, p acl.Principals, f store
 	b.S(" ")
 	query.CompileOrderBy(b, f.Sort, "d.body", "d.id")
 	b.S(" LIMIT ").Param(f.Limit)
+	decode := store.DecodeDoc
+	if f.MetaOnly {
+		decode = store.DecodeMeta
+	}
 	rows, err := s.read.QueryContext(ctx, b.SQL(), b.Args()...)
 	out, err := collect(rows, err, func(r *sql.Rows) (store.Doc, error) {
 		var body []byte
 		if err := r.Scan(&body); err != nil {
 			return store.Doc{}, err
 		}
-		return store.DecodeDoc(coll, body)
+		return decode(coll, body)
 	})
 	return out, s.wrap("find", err)
 }
