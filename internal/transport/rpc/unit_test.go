@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"mime"
 	"strings"
 	"testing"
 
@@ -25,9 +26,17 @@ func TestRPCContent(t *testing.T) {
 		"application/grpc-web-text": false, "application/json; charset=latin1": false,
 		"application/proto; charset=utf-8": false, "application/json; charset=utf-8; x=1": false,
 		"application/connect+json; charset=utf-8": false, "application/": false, ";": false,
+		" application/grpc ": true, "application/grpc\x00": false, "application/grpc,application/json": false,
+		"application/grpc x": false, "application/json;charset=UTF-8": true,
 	} {
 		if got := rpcContent(ct); got != want {
 			t.Errorf("rpcContent(%q) = %v, want %v", ct, got, want)
+		}
+		if _, _, err := mime.ParseMediaType(ct); err == nil {
+			mt, _, _ := mime.ParseMediaType(ct)
+			if got, want := framed(ct), mt != "application/proto" && mt != "application/json"; got != want {
+				t.Errorf("framed(%q) = %v, want %v", ct, got, want)
+			}
 		}
 	}
 }
