@@ -183,61 +183,84 @@ func (w *replyWriter) finish() error {
 	if !w.sentHeader {
 		w.setHeader()
 	}
-	tr := metadata.MD{}
+	var st callStatus
+	var tr metadata.MD // made only for trailers other than the status
 	for k, vs := range w.header {
 		name, ok := strings.CutPrefix(k, http.TrailerPrefix)
 		if !ok && !isGRPCHeader(k) {
 			continue // a header, not a trailer
 		}
-		lk := strings.ToLower(name)
-		tr[lk] = append(tr[lk], vs...)
-	}
-	st := w.statusOf(tr)
-	for _, k := range []string{"grpc-status", "grpc-message", "grpc-status-details-bin"} {
-		delete(tr, k)
-	}
-	for k, vs := range tr {
-		if reserved(k) {
-			delete(tr, k)
+		if st.take(name, vs) {
 			continue
 		}
-		tr[k] = decodeBinary(k, vs)
+		lk := lowerKey(name)
+		if reserved(lk) {
+			continue
+		}
+		if tr == nil {
+			tr = metadata.MD{}
+		}
+		tr[lk] = append(tr[lk], decodeBinary(lk, vs)...)
 	}
 	if len(tr) > 0 {
 		w.st.SetTrailer(tr)
 	}
-	return st.Err()
+	return w.statusOf(st)
 }
 
-// statusOf reads the call's status from the handler's gRPC trailers; a
-// handler that answered plain HTTP gets the status gRPC maps it to.
-func (w *replyWriter) statusOf(tr metadata.MD) *status.Status {
-	codeText := tr.Get("grpc-status")
-	if len(codeText) == 0 {
+// callStatus is the status trailers a handler wrote.
+type callStatus struct {
+	code, message, details string
+	hasCode                bool
+}
+
+// take keeps name's value if it is one of the status trailers.
+func (c *callStatus) take(name string, vs []string) bool {
+	if len(vs) == 0 {
+		return false
+	}
+	switch {
+	case strings.EqualFold(name, "grpc-status"):
+		c.code, c.hasCode = vs[0], true
+	case strings.EqualFold(name, "grpc-message"):
+		c.message = vs[0]
+	case strings.EqualFold(name, "grpc-status-details-bin"):
+		c.details = vs[0]
+	default:
+		return false
+	}
+	return true
+}
+
+// statusOf is the call's status as the handler's gRPC trailers give it; a
+// handler that answered plain HTTP gets the status gRPC maps it to. A
+// successful call costs no allocation.
+func (w *replyWriter) statusOf(c callStatus) error {
+	if !c.hasCode {
 		if w.status == http.StatusOK || w.status == 0 {
-			return status.New(codes.Internal, "grpc bridge: reply without a status")
+			return status.Error(codes.Internal, "grpc bridge: reply without a status")
 		}
-		return status.New(httpCode(w.status), "HTTP status "+strconv.Itoa(w.status))
+		return status.Error(httpCode(w.status), "HTTP status "+strconv.Itoa(w.status))
 	}
-	code, err := strconv.ParseUint(codeText[0], 10, 32)
-	if err != nil {
-		return status.New(codes.Internal, "grpc bridge: malformed grpc-status")
+	code, err := strconv.ParseUint(c.code, 10, 32)
+	switch {
+	case err != nil:
+		return status.Error(codes.Internal, "grpc bridge: malformed grpc-status")
+	case code == uint64(codes.OK):
+		return nil
 	}
-	msg := ""
-	if m := tr.Get("grpc-message"); len(m) > 0 {
-		msg = m[0]
-		if u, err := url.PathUnescape(msg); err == nil {
-			msg = u
-		}
+	msg := c.message
+	if u, err := url.PathUnescape(msg); err == nil {
+		msg = u
 	}
-	if d := tr.Get("grpc-status-details-bin"); len(d) > 0 {
-		raw, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(d[0], "="))
+	if c.details != "" {
+		raw, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(c.details, "="))
 		var p spb.Status
 		if err == nil && proto.Unmarshal(raw, &p) == nil && p.Code == int32(code) {
-			return status.FromProto(&p)
+			return status.FromProto(&p).Err()
 		}
 	}
-	return status.New(codes.Code(code), msg)
+	return status.Error(codes.Code(code), msg)
 }
 
 // httpCode maps an HTTP status to a gRPC code as the gRPC spec does for

@@ -52,7 +52,7 @@ func (r *frameReader) Close() error {
 func toHeader(h http.Header, md metadata.MD) {
 	for k, vs := range md {
 		if !strings.HasPrefix(k, ":") {
-			h[http.CanonicalHeaderKey(k)] = encodeBinary(k, vs)
+			h[canonicalKey(k)] = encodeBinary(k, vs)
 		}
 	}
 }
@@ -65,13 +65,67 @@ func toMetadata(h http.Header, skip func(string) bool) metadata.MD {
 		if strings.HasPrefix(k, http.TrailerPrefix) || (skip != nil && skip(k)) {
 			continue
 		}
-		lk := strings.ToLower(k)
+		lk := lowerKey(k)
 		if reserved(lk) {
 			continue
 		}
 		md[lk] = decodeBinary(lk, vs)
 	}
 	return md
+}
+
+// canonicalKey is the HTTP form of metadata name k; the names every call
+// carries come from a table rather than a fresh copy each.
+func canonicalKey(k string) string {
+	switch k {
+	case "content-type":
+		return "Content-Type"
+	case "user-agent":
+		return "User-Agent"
+	case "authorization":
+		return "Authorization"
+	case "grpc-accept-encoding":
+		return "Grpc-Accept-Encoding"
+	case "grpc-encoding":
+		return "Grpc-Encoding"
+	case "x-api-key":
+		return "X-Api-Key"
+	case "x-request-id":
+		return "X-Request-Id"
+	case "te":
+		return "Te"
+	}
+	return http.CanonicalHeaderKey(k)
+}
+
+// lowerKey is k in lower case, as metadata names are; the names every
+// call carries come from a table rather than a fresh copy each.
+func lowerKey(k string) string {
+	switch k {
+	case "Content-Type":
+		return "content-type"
+	case "Cache-Control":
+		return "cache-control"
+	case "X-Request-Id":
+		return "x-request-id"
+	case "Grpc-Status":
+		return "grpc-status"
+	case "Grpc-Message":
+		return "grpc-message"
+	case "Grpc-Accept-Encoding":
+		return "grpc-accept-encoding"
+	case "Grpc-Encoding":
+		return "grpc-encoding"
+	case "Accept-Encoding":
+		return "accept-encoding"
+	case "User-Agent":
+		return "user-agent"
+	case "Authorization":
+		return "authorization"
+	case "Te":
+		return "te"
+	}
+	return strings.ToLower(k)
 }
 
 // browserOnly names the response headers that only tell a browser how to

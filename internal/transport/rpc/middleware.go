@@ -100,9 +100,11 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 		if framed(r.Header.Get("Content-Type")) {
 			limit += envelope
 		}
-		tooBig := errs.E(errs.TooLarge, "request message is over the limit of %d bytes", s.opt.MaxBody)
+		tooBig := func() error {
+			return errs.E(errs.TooLarge, "request message is over the limit of %d bytes", s.opt.MaxBody)
+		}
 		if r.ContentLength > limit {
-			s.writeError(w, r, tooBig)
+			s.writeError(w, r, tooBig())
 			return
 		}
 		raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
@@ -111,7 +113,7 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 			return
 		}
 		if int64(len(raw)) > limit {
-			s.writeError(w, r, tooBig)
+			s.writeError(w, r, tooBig())
 			return
 		}
 		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(raw)), int64(len(raw))
