@@ -20,8 +20,13 @@ import (
 
 // transports a scenario's measured requests can travel over. rest is the
 // REST surface; the others call the protobuf services, each client on its
-// own connection.
-var transports = []string{"rest", "grpc", "connect", "grpc-web", "ws", "tcp", "unix"}
+// own connection. grpc-fixed is grpc-go with fixed flow-control windows,
+// as the Go SDK dials: the default grpc-go client pings after every read
+// to estimate the bandwidth-delay product.
+var transports = []string{"rest", "grpc", "grpc-fixed", "connect", "grpc-web", "ws", "tcp", "unix"}
+
+// grpcWindow is grpc-fixed's window, the server's and the SDK's.
+const grpcWindow = 1 << 20
 
 // rpcClient is one worker's connection to the protobuf services: a
 // generated Connect client, or for gRPC the stock grpc-go client.
@@ -36,10 +41,13 @@ type rpcClient struct {
 // listener.
 func (e *endpoint) dialRPC(ctx context.Context, t string, sockets map[string]string) (*rpcClient, error) {
 	switch t {
-	case "grpc":
+	case "grpc", "grpc-fixed":
 		// What gRPC users run: grpc-go, one HTTP/2 connection per client.
-		cc, err := grpc.NewClient(strings.TrimPrefix(e.public, "https://"),
-			grpc.WithTransportCredentials(credentials.NewTLS(e.tls.Clone())))
+		opts := []grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(e.tls.Clone()))}
+		if t == "grpc-fixed" {
+			opts = append(opts, grpc.WithInitialWindowSize(grpcWindow), grpc.WithInitialConnWindowSize(grpcWindow))
+		}
+		cc, err := grpc.NewClient(strings.TrimPrefix(e.public, "https://"), opts...)
 		if err != nil {
 			return nil, err
 		}

@@ -129,7 +129,11 @@ func (d *dialer) grpcClient(secure bool) connect.HTTPClient {
 		c, creds = &d.grpcTLS, credentials.NewTLS(d.tls)
 	}
 	if *c == nil {
-		var opts []grpc.DialOption
+		// Fixed windows, as the server has: with its default dynamic
+		// windows grpc-go pings after every read to estimate the
+		// bandwidth-delay product, a write and a read more on each side
+		// for every small call.
+		opts := []grpc.DialOption{grpc.WithInitialWindowSize(grpcWindow), grpc.WithInitialConnWindowSize(grpcWindow)}
 		if d.o.userAgent != "" {
 			opts = append(opts, grpc.WithUserAgent(d.o.userAgent))
 		}
@@ -137,6 +141,10 @@ func (d *dialer) grpcClient(secure bool) connect.HTTPClient {
 	}
 	return *c
 }
+
+// grpcWindow is the gRPC flow-control window per stream and per
+// connection, the server's own.
+const grpcWindow = 1 << 20
 
 // baseTransport has timeouts for connecting but none for answers, which
 // would cut watch streams.
