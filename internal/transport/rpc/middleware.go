@@ -46,16 +46,12 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 // rpcContent reports whether a content type names a protocol and codec
 // the handlers serve: anything else would get an untyped 415.
 func rpcContent(ct string) bool {
-	mt := bareType(ct)
-	if mt == "" {
-		var params map[string]string
-		var err error
-		if mt, params, err = mime.ParseMediaType(ct); err != nil {
-			return false
-		}
-		if cs, ok := params["charset"]; len(params) > 1 || len(params) == 1 && (!ok || mt != "application/json" || !strings.EqualFold(cs, "utf-8")) {
-			return false
-		}
+	mt, params, err := mediaType(ct)
+	if err != nil {
+		return false
+	}
+	if cs, ok := params["charset"]; len(params) > 1 || len(params) == 1 && (!ok || mt != "application/json" || !strings.EqualFold(cs, "utf-8")) {
+		return false
 	}
 	switch mt {
 	case "application/grpc", "application/grpc+proto", "application/grpc+json",
@@ -70,22 +66,21 @@ func rpcContent(ct string) bool {
 // framed reports whether a content type puts each message in a 5-byte
 // envelope (every protocol but unary Connect).
 func framed(ct string) bool {
-	mt := bareType(ct)
-	if mt == "" {
-		mt, _, _ = mime.ParseMediaType(ct)
-	}
+	mt, _, _ := mediaType(ct)
 	return mt != "application/proto" && mt != "application/json"
 }
 
-// bareType is ct in lower case when it is a media type without parameters,
-// as mime.ParseMediaType would give it, and "" otherwise. Every call
-// checks its content type, and a bare type, the usual one, needs neither
-// the parser's map nor its copies.
-func bareType(ct string) string {
-	if strings.ContainsRune(ct, ';') {
-		return ""
+// mediaType is mime.ParseMediaType, save that a type without parameters,
+// the usual one and checked on every call, is only trimmed and lowercased:
+// no parameter map, no copies. A malformed bare type comes back as itself
+// rather than as an error, and matches no type the callers look for.
+func mediaType(ct string) (string, map[string]string, error) {
+	if !strings.ContainsRune(ct, ';') {
+		if mt := strings.ToLower(strings.TrimSpace(ct)); mt != "" {
+			return mt, nil, nil
+		}
 	}
-	return strings.ToLower(strings.TrimSpace(ct))
+	return mime.ParseMediaType(ct)
 }
 
 // envelope is the prefix of one framed message: a flag byte and a length.
