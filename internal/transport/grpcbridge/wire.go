@@ -74,56 +74,36 @@ func toMetadata(h http.Header, skip func(string) bool) metadata.MD {
 	return md
 }
 
-// canonicalKey is the HTTP form of metadata name k; the names every call
-// carries come from a table rather than a fresh copy each.
+// commonNames are the header names every call carries, in canonical
+// form. Converting them through a table rather than case by case spares a
+// copy per name per call.
+var commonNames = []string{
+	"Content-Type", "User-Agent", "Authorization", "Te", "Cache-Control", "Accept-Encoding",
+	"Grpc-Status", "Grpc-Message", "Grpc-Accept-Encoding", "Grpc-Encoding", "X-Api-Key", "X-Request-Id",
+}
+
+// lowerOf and canonicalOf map commonNames to metadata's lower case and back.
+var lowerOf, canonicalOf = func() (map[string]string, map[string]string) {
+	lower, canonical := map[string]string{}, map[string]string{}
+	for _, k := range commonNames {
+		lower[k] = strings.ToLower(k)
+		canonical[lower[k]] = k
+	}
+	return lower, canonical
+}()
+
+// canonicalKey is the HTTP form of metadata name k.
 func canonicalKey(k string) string {
-	switch k {
-	case "content-type":
-		return "Content-Type"
-	case "user-agent":
-		return "User-Agent"
-	case "authorization":
-		return "Authorization"
-	case "grpc-accept-encoding":
-		return "Grpc-Accept-Encoding"
-	case "grpc-encoding":
-		return "Grpc-Encoding"
-	case "x-api-key":
-		return "X-Api-Key"
-	case "x-request-id":
-		return "X-Request-Id"
-	case "te":
-		return "Te"
+	if c, ok := canonicalOf[k]; ok {
+		return c
 	}
 	return http.CanonicalHeaderKey(k)
 }
 
-// lowerKey is k in lower case, as metadata names are; the names every
-// call carries come from a table rather than a fresh copy each.
+// lowerKey is header name k in lower case, as metadata names are.
 func lowerKey(k string) string {
-	switch k {
-	case "Content-Type":
-		return "content-type"
-	case "Cache-Control":
-		return "cache-control"
-	case "X-Request-Id":
-		return "x-request-id"
-	case "Grpc-Status":
-		return "grpc-status"
-	case "Grpc-Message":
-		return "grpc-message"
-	case "Grpc-Accept-Encoding":
-		return "grpc-accept-encoding"
-	case "Grpc-Encoding":
-		return "grpc-encoding"
-	case "Accept-Encoding":
-		return "accept-encoding"
-	case "User-Agent":
-		return "user-agent"
-	case "Authorization":
-		return "authorization"
-	case "Te":
-		return "te"
+	if l, ok := lowerOf[k]; ok {
+		return l
 	}
 	return strings.ToLower(k)
 }
