@@ -16,6 +16,7 @@ import (
 	rampartv1 "rampart.dev/rampart/api/rampart/v1"
 	"rampart.dev/rampart/api/rampart/v1/rampartv1connect"
 	"rampart.dev/rampart/internal/transport/envelope"
+	"rampart.dev/rampart/internal/transport/grpcbridge"
 )
 
 // transports a scenario's measured requests can travel over. rest is the
@@ -24,9 +25,6 @@ import (
 // as the Go SDK dials: the default grpc-go client pings after every read
 // to estimate the bandwidth-delay product.
 var transports = []string{"rest", "grpc", "grpc-fixed", "connect", "grpc-web", "ws", "tcp", "unix"}
-
-// grpcWindow is grpc-fixed's window, the server's and the SDK's.
-const grpcWindow = 1 << 20
 
 // rpcClient is one worker's connection to the protobuf services: a
 // generated Connect client, or for gRPC the stock grpc-go client.
@@ -45,7 +43,7 @@ func (e *endpoint) dialRPC(ctx context.Context, t string, sockets map[string]str
 		// What gRPC users run: grpc-go, one HTTP/2 connection per client.
 		opts := []grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(e.tls.Clone()))}
 		if t == "grpc-fixed" {
-			opts = append(opts, grpc.WithInitialWindowSize(grpcWindow), grpc.WithInitialConnWindowSize(grpcWindow))
+			opts = append(opts, grpc.WithInitialWindowSize(grpcbridge.WindowSize), grpc.WithInitialConnWindowSize(grpcbridge.WindowSize))
 		}
 		cc, err := grpc.NewClient(strings.TrimPrefix(e.public, "https://"), opts...)
 		if err != nil {

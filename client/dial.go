@@ -117,8 +117,8 @@ func (d *dialer) httpsClient() *http.Client {
 
 // grpcClient carries gRPC calls over grpc-go's transport, as gRPC
 // libraries' calls travel (the server answers those on its own HTTP/2
-// path), with TLS or as cleartext HTTP/2. A client given WithHTTPClient
-// uses that instead.
+// path), with TLS or as cleartext HTTP/2, and the server's fixed
+// flow-control windows. A client given WithHTTPClient uses that instead.
 func (d *dialer) grpcClient(secure bool) connect.HTTPClient {
 	if d.o.httpClient != nil {
 		return d.o.httpClient
@@ -129,11 +129,7 @@ func (d *dialer) grpcClient(secure bool) connect.HTTPClient {
 		c, creds = &d.grpcTLS, credentials.NewTLS(d.tls)
 	}
 	if *c == nil {
-		// Fixed windows, as the server has: with its default dynamic
-		// windows grpc-go pings after every read to estimate the
-		// bandwidth-delay product, a write and a read more on each side
-		// for every small call.
-		opts := []grpc.DialOption{grpc.WithInitialWindowSize(grpcWindow), grpc.WithInitialConnWindowSize(grpcWindow)}
+		var opts []grpc.DialOption
 		if d.o.userAgent != "" {
 			opts = append(opts, grpc.WithUserAgent(d.o.userAgent))
 		}
@@ -141,10 +137,6 @@ func (d *dialer) grpcClient(secure bool) connect.HTTPClient {
 	}
 	return *c
 }
-
-// grpcWindow is the gRPC flow-control window per stream and per
-// connection, the server's own.
-const grpcWindow = 1 << 20
 
 // baseTransport has timeouts for connecting but none for answers, which
 // would cut watch streams.

@@ -41,8 +41,12 @@ type clientConn struct {
 }
 
 // NewClient returns a connect.HTTPClient that opens one grpc-go connection
-// per host the requests name, secured by creds, with opts.
+// per host the requests name, secured by creds, with opts. Its windows are
+// fixed at WindowSize, as the server's are: with grpc-go's default dynamic
+// windows it would ping after every read to estimate the bandwidth-delay
+// product, a write and a read more on each side for every small call.
 func NewClient(creds credentials.TransportCredentials, opts ...grpc.DialOption) *Client {
+	opts = append([]grpc.DialOption{grpc.WithInitialWindowSize(WindowSize), grpc.WithInitialConnWindowSize(WindowSize)}, opts...)
 	return &Client{creds: creds, opts: opts, conns: map[string]*clientConn{}}
 }
 

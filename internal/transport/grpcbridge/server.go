@@ -67,8 +67,8 @@ func New(h http.Handler, opt Options) *Server {
 		// Fixed flow-control windows, as net/http's server has: grpc-go
 		// otherwise pings the client after reads to estimate the
 		// bandwidth-delay product, a write and a read more per call.
-		grpc.InitialWindowSize(windowSize),
-		grpc.InitialConnWindowSize(windowSize),
+		grpc.InitialWindowSize(WindowSize),
+		grpc.InitialConnWindowSize(WindowSize),
 		// Calls run on long-lived goroutines whose stacks have grown to
 		// what the handler needs; a fresh goroutine per call spends a
 		// good part of its time copying its stack as it grows.
@@ -211,8 +211,11 @@ func (frameCodec) Unmarshal(data mem.BufferSlice, v any) error {
 
 func (c frameCodec) Name() string { return string(c) }
 
-// windowSize is the flow-control window per stream and per connection.
-const windowSize = 1 << 20
+// WindowSize is the flow-control window per stream and per connection,
+// fixed on both ends of the bridge. A gRPC client that fixes its own (as
+// grpc-go's WithInitialWindowSize does) sends no bandwidth-estimation
+// pings.
+const WindowSize = 1 << 20
 
 // streamWorkers is how many goroutines wait for calls; a call that finds
 // them all busy gets a goroutine of its own.
