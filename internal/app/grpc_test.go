@@ -21,8 +21,6 @@ import (
 	healthv1 "rampart.dev/rampart/api/grpc/health/v1"
 	rampartv1 "rampart.dev/rampart/api/rampart/v1"
 	"rampart.dev/rampart/api/rampart/v1/rampartv1connect"
-	"rampart.dev/rampart/internal/apptest"
-	"rampart.dev/rampart/internal/config"
 )
 
 // TestGRPCLibraryClients: stock grpc-go, as gRPC tools and services use
@@ -31,10 +29,7 @@ import (
 // rampart.v1.Error detail, response metadata, and a watch that outlives the
 // listener's timeouts yet ends at once when the node shuts down.
 func TestGRPCLibraryClients(t *testing.T) {
-	const timeout = 300 * time.Millisecond
-	h := apptest.Start(t, apptest.Options{Config: func(c *config.Config) {
-		c.HTTP.WriteTimeout, c.HTTP.ReadTimeout = config.Duration(timeout), config.Duration(timeout)
-	}})
+	h := startShortTimeouts(t)
 	h.CreateUser("alice", "alice-password-1", false)
 	cc, err := grpc.NewClient(strings.TrimPrefix(h.PublicURL, "https://"),
 		grpc.WithTransportCredentials(credentials.NewTLS(h.TLSConfig())))
@@ -109,7 +104,7 @@ func TestGRPCLibraryClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(5 * timeout)
+	time.Sleep(5 * shortTimeout)
 	var doc rampartv1.Document
 	err = cc.Invoke(authed, rampartv1connect.DocumentServiceInsertProcedure,
 		&rampartv1.InsertRequest{Collection: "g", Document: `{"_id":"late"}`}, &doc)

@@ -186,21 +186,34 @@ func TestPlaintextSpeaksHTTP2(t *testing.T) {
 	}
 }
 
+// shortTimeout is the read and write timeout of the nodes startShortTimeouts
+// runs: a stream must outlive several.
+const shortTimeout = 300 * time.Millisecond
+
+func startShortTimeouts(t *testing.T) *apptest.Harness {
+	return apptest.Start(t, apptest.Options{Config: func(c *config.Config) {
+		c.HTTP.WriteTimeout, c.HTTP.ReadTimeout = config.Duration(shortTimeout), config.Duration(shortTimeout)
+	}})
+}
+
+// protoTransport reaches h over HTTP/proto, 1 or 2.
+func protoTransport(h *apptest.Harness, proto int) *http.Transport {
+	tr := &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: proto == 2}
+	if proto == 1 {
+		tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
+	}
+	return tr
+}
+
 // TestWatchOutlivesTimeouts: an event stream stays open past the
 // listener's read and write timeouts, over HTTP/1.1 and HTTP/2, and still
 // delivers.
 func TestWatchOutlivesTimeouts(t *testing.T) {
-	const timeout = 300 * time.Millisecond
-	h := apptest.Start(t, apptest.Options{Config: func(c *config.Config) {
-		c.HTTP.WriteTimeout, c.HTTP.ReadTimeout = config.Duration(timeout), config.Duration(timeout)
-	}})
+	h := startShortTimeouts(t)
 	h.CreateUser("alice", "alice-password-1", false)
 	alice := h.Login("alice", "alice-password-1")
 	for _, proto := range []int{1, 2} {
-		tr := &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: proto == 2}
-		if proto == 1 {
-			tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
-		}
+		tr := protoTransport(h, proto)
 		req, _ := http.NewRequest("GET", h.PublicURL+"/api/v1/collections/w/watch", nil)
 		req.Header.Set("Authorization", "Bearer "+alice.Token)
 		res, err := (&http.Client{Transport: tr}).Do(req)
@@ -218,7 +231,7 @@ func TestWatchOutlivesTimeouts(t *testing.T) {
 				lines <- sc.Text()
 			}
 		}()
-		time.Sleep(5 * timeout)
+		time.Sleep(5 * shortTimeout)
 		id := map[int]string{1: "h1", 2: "h2"}[proto]
 		if r := alice.Public("POST", "/api/v1/collections/w/documents", map[string]any{"_id": id}); r.Status != http.StatusCreated {
 			t.Fatalf("insert: %d %s", r.Status, r.Body)
@@ -251,18 +264,13 @@ func waitForLine(t *testing.T, lines <-chan string, want string, proto int) {
 // Connect protocol on HTTP/1.1, outlives the listener's read and write
 // timeouts as the REST one does.
 func TestRPCWatchOutlivesTimeouts(t *testing.T) {
-	const timeout = 300 * time.Millisecond
-	h := apptest.Start(t, apptest.Options{Config: func(c *config.Config) {
-		c.HTTP.WriteTimeout, c.HTTP.ReadTimeout = config.Duration(timeout), config.Duration(timeout)
-	}})
+	h := startShortTimeouts(t)
 	h.CreateUser("alice", "alice-password-1", false)
 	alice := h.Login("alice", "alice-password-1")
 	for _, proto := range []int{1, 2} {
-		tr := &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: proto == 2}
+		tr := protoTransport(h, proto)
 		var opts []connect.ClientOption
-		if proto == 1 {
-			tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
-		} else {
+		if proto == 2 {
 			opts = append(opts, connect.WithGRPC())
 		}
 		docs := rampartv1connect.NewDocumentServiceClient(&http.Client{Transport: tr}, h.PublicURL, opts...)
@@ -274,7 +282,7 @@ func TestRPCWatchOutlivesTimeouts(t *testing.T) {
 		id := map[int]string{1: "h1", 2: "h2"}[proto]
 		inserted := make(chan int, 1)
 		go func() {
-			time.Sleep(5 * timeout)
+			time.Sleep(5 * shortTimeout)
 			inserted <- alice.Public("POST", "/api/v1/collections/rw/documents", map[string]any{"_id": id}).Status
 		}()
 		stream, err := docs.Watch(ctx, req)

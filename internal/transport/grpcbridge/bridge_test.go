@@ -94,13 +94,19 @@ func startShared(t testing.TB) (*httptest.Server, *atomic.Int32, *tls.Config) {
 	return srv, bridged, &tls.Config{RootCAs: pool, ServerName: "example.com"}
 }
 
-func TestBridge(t *testing.T) {
-	srv, bridged, tc := startShared(t)
+// dialShared is a stock grpc-go connection to srv, closed when the test ends.
+func dialShared(tb testing.TB, srv *httptest.Server, tc *tls.Config) *grpc.ClientConn {
 	cc, err := grpc.NewClient(srv.Listener.Addr().String(), grpc.WithTransportCredentials(credentials.NewTLS(tc)))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer cc.Close()
+	tb.Cleanup(func() { cc.Close() })
+	return cc
+}
+
+func TestBridge(t *testing.T) {
+	srv, bridged, tc := startShared(t)
+	cc := dialShared(t, srv, tc)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	raw := grpc.ForceCodecV2(frameCodec("proto"))
@@ -212,11 +218,7 @@ func TestShareServesTheRest(t *testing.T) {
 // both count, allocations included.
 func BenchmarkUnary(b *testing.B) {
 	srv, _, tc := startShared(b)
-	cc, err := grpc.NewClient(srv.Listener.Addr().String(), grpc.WithTransportCredentials(credentials.NewTLS(tc)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cc.Close()
+	cc := dialShared(b, srv, tc)
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer bench", "x-in", "hello")
 	raw := grpc.ForceCodecV2(frameCodec("proto"))
 	b.ReportAllocs()
