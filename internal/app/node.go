@@ -109,7 +109,8 @@ func (n *Node) Start(ctx context.Context) error {
 	})
 	// The socket transports dispatch into the public RPC handler, so every
 	// rule of the public listener holds for them too.
-	n.sockets = envelope.New(calls.Public(), envelope.Options{
+	public, admin := calls.Public(), calls.Admin()
+	n.sockets = envelope.New(public, envelope.Options{
 		MaxFrame: int(n.cfg.Limits.MaxFrame), MaxInFlight: n.cfg.Limits.MaxInFlight,
 		// No idle timeout: agents hold one connection for days, as NATS
 		// clients do; the per-address cap and TCP keep-alive bound them.
@@ -126,17 +127,20 @@ func (n *Node) Start(ctx context.Context) error {
 	n.endStreams = endStreams
 	// Browsers may call the public listener from the allowed origins; the
 	// admin listener answers no cross-origin request.
-	public := rest.CORS(rpc.Route(api.Public(), calls.Public()), n.cfg.HTTP.CORSOrigins)
+	// gRPC library calls of unary procedures skip the handler chain
+	// (rpc.Surface.Unary applies its rules); CORS and the browser headers
+	// mean nothing to them.
 	for _, l := range []struct {
 		name, addr string
 		h          http.Handler
+		unary      func(string) grpcbridge.Unary
 		tls        *tls.Config
 	}{
-		{"public", n.cfg.Listen.Public, public, n.tls},
-		{"admin", n.cfg.Listen.Admin, rpc.Route(api.Admin(), calls.Admin()), n.adminTLS},
+		{"public", n.cfg.Listen.Public, rest.CORS(rpc.Route(api.Public(), public), n.cfg.HTTP.CORSOrigins), public.Unary, n.tls},
+		{"admin", n.cfg.Listen.Admin, rpc.Route(api.Admin(), admin), admin.Unary, n.adminTLS},
 	} {
 		h := listen.Headers(listen.Streaming(l.h, streaming, streams), l.tls != nil)
-		if err := n.serve(l.name, l.addr, h, l.tls); err != nil {
+		if err := n.serve(l.name, l.addr, h, l.unary, l.tls); err != nil {
 			n.Shutdown(context.Background())
 			return err
 		}
@@ -216,7 +220,7 @@ func (n *Node) background(ctx context.Context) {
 // serve binds one listener: at most http.max_conns_per_address
 // connections per client address, then TLS when tc is set, else plaintext
 // HTTP/1.1 and HTTP/2 (h2c, which gRPC clients need).
-func (n *Node) serve(name, addr string, h http.Handler, tc *tls.Config) error {
+func (n *Node) serve(name, addr string, h http.Handler, unary func(string) grpcbridge.Unary, tc *tls.Config) error {
 	raw, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("%s listener: %w", name, err)
@@ -241,7 +245,7 @@ func (n *Node) serve(name, addr string, h http.Handler, tc *tls.Config) error {
 		b, err := grpcbridge.Share(srv, grpcbridge.Options{
 			MaxRecvMsg: 2 * int(n.cfg.Limits.MaxBody), MaxStreams: uint32(hc.MaxConcurrentStreams),
 			MaxHeaderBytes: uint32(hc.MaxHeaderBytes), IdleTimeout: hc.IdleTimeout.Duration(),
-			CompressMin: rpc.CompressMinBytes, Log: n.log,
+			CompressMin: rpc.CompressMinBytes, Unary: unary, Log: n.log,
 		})
 		if err != nil {
 			raw.Close()

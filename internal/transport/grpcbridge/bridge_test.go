@@ -80,11 +80,14 @@ func testHandler(bridged *atomic.Int32) http.Handler {
 	})
 }
 
-func startShared(t testing.TB) (*httptest.Server, *atomic.Int32, *tls.Config) {
+// startShared serves testHandler, and unary's procedures directly when
+// it is not nil.
+func startShared(t testing.TB, unary func(string) Unary) (*httptest.Server, *atomic.Int32, *tls.Config) {
 	bridged := new(atomic.Int32)
 	srv := httptest.NewUnstartedServer(testHandler(bridged))
 	srv.EnableHTTP2 = true
-	if _, err := Share(srv.Config, Options{MaxRecvMsg: 1 << 20, MaxStreams: 100, MaxHeaderBytes: 64 << 10, IdleTimeout: time.Minute, CompressMin: 8 << 10}); err != nil {
+	opt := Options{MaxRecvMsg: 1 << 20, MaxStreams: 100, MaxHeaderBytes: 64 << 10, IdleTimeout: time.Minute, CompressMin: 8 << 10, Unary: unary}
+	if _, err := Share(srv.Config, opt); err != nil {
 		t.Fatal(err)
 	}
 	srv.StartTLS()
@@ -105,7 +108,7 @@ func dialShared(tb testing.TB, srv *httptest.Server, tc *tls.Config) *grpc.Clien
 }
 
 func TestBridge(t *testing.T) {
-	srv, bridged, tc := startShared(t)
+	srv, bridged, tc := startShared(t, nil)
 	cc := dialShared(t, srv, tc)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -177,7 +180,7 @@ func TestBridge(t *testing.T) {
 // gRPC from a general HTTP client go to net/http, on connections the
 // bridge never sees, however they mix.
 func TestShareServesTheRest(t *testing.T) {
-	srv, bridged, tc := startShared(t)
+	srv, bridged, tc := startShared(t, nil)
 	for _, h2 := range []bool{true, false} {
 		tr := &http.Transport{TLSClientConfig: tc.Clone(), ForceAttemptHTTP2: h2}
 		if !h2 {
@@ -217,7 +220,7 @@ func TestShareServesTheRest(t *testing.T) {
 // on loopback, callers sharing one connection; client and server costs
 // both count, allocations included.
 func BenchmarkUnary(b *testing.B) {
-	srv, _, tc := startShared(b)
+	srv, _, tc := startShared(b, nil)
 	cc := dialShared(b, srv, tc)
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer bench", "x-in", "hello")
 	raw := grpc.ForceCodecV2(frameCodec("proto"))

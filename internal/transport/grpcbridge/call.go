@@ -27,8 +27,14 @@ func (s *Server) call(_ any, st grpc.ServerStream) error {
 	if !ok {
 		return status.Error(codes.Internal, "grpc bridge: call without a method")
 	}
+	md, _ := metadata.FromIncomingContext(st.Context())
+	if s.opt.Unary != nil && protoCall(md) {
+		if u := s.opt.Unary(method); u != nil {
+			return s.unary(u, st, md)
+		}
+	}
 	w := &replyWriter{st: st, header: make(http.Header), compressMin: s.opt.CompressMin}
-	s.serveHTTP(w, request(st.Context(), method, st))
+	s.serveHTTP(w, request(st.Context(), method, md, st))
 	return w.finish()
 }
 
@@ -49,8 +55,7 @@ func (s *Server) serveHTTP(w *replyWriter, r *http.Request) {
 // request is the call as the HTTP/2 request a gRPC client would have sent
 // net/http, its body fed by the stream's messages. grpc-go keeps the
 // deadline in ctx rather than in a grpc-timeout header.
-func request(ctx context.Context, method string, st grpc.ServerStream) *http.Request {
-	md, _ := metadata.FromIncomingContext(ctx)
+func request(ctx context.Context, method string, md metadata.MD, st grpc.ServerStream) *http.Request {
 	h := make(http.Header, len(md))
 	toHeader(h, md)
 	// grpc-go compresses replies itself, so the handler must not.

@@ -36,7 +36,12 @@ type Options struct {
 	// CompressMin is the smallest reply sent gzipped to a client that
 	// accepts gzip; 0 never compresses.
 	CompressMin int
-	Log         *slog.Logger
+	// Unary, when set, gives the procedure that answers a unary method
+	// without the handler, or nil for a method the handler serves.
+	// Protobuf calls of such a method skip the HTTP emulation; the
+	// procedure must apply every rule the handler would.
+	Unary func(method string) Unary
+	Log   *slog.Logger
 }
 
 // Server runs grpc-go's server over connections handed to it by ServeConn.

@@ -97,8 +97,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // recovered turns a panic in a procedure into a logged internal error.
 func (s *Server) recovered(ctx context.Context, _ connect.Spec, _ http.Header, p any) error {
-	return s.fail(ctx, errs.Wrap(panicError{p}, errs.Internal, "internal error"))
+	return s.fail(ctx, panicked(p))
 }
+
+// panicked is a recovered panic as the internal error it is answered with.
+func panicked(p any) error { return errs.Wrap(panicError{p}, errs.Internal, "internal error") }
 
 type panicError struct{ v any }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	rampartv1 "rampart.dev/rampart/api/rampart/v1"
@@ -143,9 +144,13 @@ type row struct {
 	code errs.Code
 }
 
-// run sends every row over every protocol.
+// run sends every row over every protocol. Beyond its typed code, a row
+// must get the same answer from gRPC whichever path serves it: status,
+// message and detail. grpc-go's unary calls skip the HTTP handler chain,
+// which serves the other gRPC clients.
 func (f *hostile) run(t *testing.T, rows []row) {
 	t.Helper()
+	answers := map[string]map[string]answer{}
 	for _, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {
 			c := newClients(f.hc, f.h, p)
@@ -160,11 +165,36 @@ func (f *hostile) run(t *testing.T, rows []row) {
 					defer func() { before.diff(t, f.state(t)) }()
 					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 					defer cancel()
-					wantErr(t, r.call(ctx, c), r.code)
+					err := r.call(ctx, c)
+					d := wantErr(t, err, r.code)
+					if answers[r.name] == nil {
+						answers[r.name] = map[string]answer{}
+					}
+					answers[r.name][p.name] = answerOf(err.(*connect.Error), d)
 				})
 			}
 		})
 	}
+	for name, as := range answers {
+		if as["grpc-go"] != as["grpc"] {
+			t.Errorf("%s: grpc-go answered %+v, other gRPC clients %+v", name, as["grpc-go"], as["grpc"])
+		}
+	}
+}
+
+// answer is what a client learns of a refusal, less the request id.
+type answer struct {
+	code          connect.Code
+	message       string
+	detailCode    string
+	detailMessage string
+	details       string
+}
+
+func answerOf(ce *connect.Error, d *rampartv1.Error) answer {
+	details, _ := protojson.Marshal(d.GetDetails())
+	return answer{code: ce.Code(), message: ce.Message(),
+		detailCode: d.GetCode(), detailMessage: d.GetMessage(), details: string(details)}
 }
 
 // rawMsg is a request sent byte for byte as given.

@@ -27,7 +27,7 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.writeError(w, r, errs.Wrap(panicError{p}, errs.Internal, "internal error"))
+				s.writeError(w, r, panicked(p))
 			}
 		}()
 		if r.Method != http.MethodPost {
@@ -95,11 +95,8 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 		if framed(r.Header.Get("Content-Type")) {
 			limit += envelope
 		}
-		tooBig := func() error {
-			return errs.E(errs.TooLarge, "request message is over the limit of %d bytes", s.opt.MaxBody)
-		}
 		if r.ContentLength > limit {
-			s.writeError(w, r, tooBig())
+			s.writeError(w, r, s.tooLarge())
 			return
 		}
 		raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
@@ -108,12 +105,17 @@ func (s *Server) bounded(next http.Handler) http.Handler {
 			return
 		}
 		if int64(len(raw)) > limit {
-			s.writeError(w, r, tooBig())
+			s.writeError(w, r, s.tooLarge())
 			return
 		}
 		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(raw)), int64(len(raw))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// tooLarge refuses a request message over the limit.
+func (s *Server) tooLarge() error {
+	return errs.E(errs.TooLarge, "request message is over the limit of %d bytes", s.opt.MaxBody)
 }
 
 // notFound answers a procedure this listener does not serve.

@@ -10,6 +10,7 @@ import (
 
 	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/identity"
+	"rampart.dev/rampart/internal/transport/grpcbridge"
 	"rampart.dev/rampart/internal/transport/guard"
 )
 
@@ -24,11 +25,12 @@ const (
 	adminsOnly               // members of admins
 )
 
-// route is one procedure and its handler.
+// route is one procedure and its handlers.
 type route struct {
 	service protoreflect.FullName
 	path    string
 	h       http.Handler
+	direct  grpcbridge.Unary // unary procedures only
 }
 
 // msg is the pointer type of a generated message.
@@ -53,23 +55,41 @@ func procedure(md protoreflect.MethodDescriptor) string {
 
 // unary builds a request-response procedure. The request arrives as a raw
 // frame and is decoded here, so a malformed message is refused like any
-// other input: typed, with the rampart.v1.Error detail.
+// other input: typed, with the rampart.v1.Error detail. It is served twice
+// over: by a Connect handler, and directly to the gRPC bridge.
 func unary[Req, Res any, P msg[Req]](s *Server, svc protoreflect.ServiceDescriptor, name string, who access,
 	fn func(context.Context, *Req) (*Res, error)) route {
 	md := method(svc, name)
 	path := procedure(md)
-	h := connect.NewUnaryHandler(path, func(ctx context.Context, r *connect.Request[frame]) (*connect.Response[Res], error) {
+	run := func(ctx context.Context, f frame) (*Res, error) {
 		req := P(new(Req))
-		if err := s.decode(*r.Msg, req); err != nil {
+		if err := s.decode(f, req); err != nil {
 			return nil, s.fail(ctx, err)
 		}
 		res, err := fn(ctx, (*Req)(req))
+		if err == nil {
+			err = s.sendable(any(res).(proto.Message))
+		}
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
+		return res, nil
+	}
+	h := connect.NewUnaryHandler(path, func(ctx context.Context, r *connect.Request[frame]) (*connect.Response[Res], error) {
+		res, err := run(ctx, *r.Msg)
+		if err != nil {
+			return nil, err
+		}
 		return connect.NewResponse(res), nil
 	}, s.handlerOptions(md, who)...)
-	return route{service: svc.FullName(), path: path, h: s.bounded(h)}
+	direct := s.direct(path, who, func(ctx context.Context, f frame) (proto.Message, error) {
+		res, err := run(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return any(res).(proto.Message), nil
+	})
+	return route{service: svc.FullName(), path: path, h: s.bounded(h), direct: direct}
 }
 
 // stream builds a server-streaming procedure. The node's listeners lift
@@ -114,6 +134,16 @@ func (s *Server) limitOptions() []connect.HandlerOption {
 	}
 }
 
+// sendable refuses an answer over the send limit with a typed error,
+// before either path encodes it (Connect's own limit would refuse it
+// untyped). The size it computes is cached in m for the encoder.
+func (s *Server) sendable(m proto.Message) error {
+	if n := proto.Size(m); int64(n) > s.opt.MaxSend {
+		return errs.E(errs.ResourceExhausted, "the answer is %d bytes, over the limit of %d the server sends; ask for less", n, s.opt.MaxSend)
+	}
+	return nil
+}
+
 // CompressMinBytes is the smallest reply gzip is worth, when the client
 // accepts it.
 const CompressMinBytes = 8 << 10
@@ -141,25 +171,31 @@ func callOf(ctx context.Context) *call {
 // authenticates the rest, as REST's anonymous and authenticated endpoints do.
 func (s *Server) gate(who access) connect.RequestGateFunc {
 	return func(ctx context.Context, _ connect.Spec, peer connect.Peer, h http.Header) (context.Context, error) {
-		c := &call{meta: guard.Meta(peer.Addr, h.Get("User-Agent")), header: h}
-		switch who {
-		case open:
-		case anonymous:
-			if err := s.opt.Limits.Admit(peer.Addr); err != nil {
-				return nil, s.fail(ctx, err)
-			}
-		default:
-			caller, err := s.authenticate(ctx, h)
-			if err == nil {
-				err = allowed(caller, who)
-			}
-			if err != nil {
-				return nil, s.fail(ctx, err)
-			}
-			c.caller = caller
-		}
-		return context.WithValue(ctx, callKey{}, c), nil
+		return s.admit(ctx, who, peer.Addr, h)
 	}
+}
+
+// admit applies a procedure's access level to a call from addr with
+// headers h, and gives the context its procedure runs in.
+func (s *Server) admit(ctx context.Context, who access, addr string, h http.Header) (context.Context, error) {
+	c := &call{meta: guard.Meta(addr, h.Get("User-Agent")), header: h}
+	switch who {
+	case open:
+	case anonymous:
+		if err := s.opt.Limits.Admit(addr); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+	default:
+		caller, err := s.authenticate(ctx, h)
+		if err == nil {
+			err = allowed(caller, who)
+		}
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		c.caller = caller
+	}
+	return context.WithValue(ctx, callKey{}, c), nil
 }
 
 // authenticate resolves the one credential in h, as REST reads it.

@@ -65,7 +65,7 @@ func New(d *docs.Service, id *identity.Service, opt Options) *Server {
 
 // Public serves the public listener's services: AuthService,
 // DocumentService and APIKeyService, with health and reflection.
-func (s *Server) Public() http.Handler {
+func (s *Server) Public() *Surface {
 	return s.serve(s.authRoutes(), s.documentRoutes(), s.apiKeyRoutes(false))
 }
 
@@ -73,7 +73,7 @@ func (s *Server) Public() http.Handler {
 // procedures REST serves there (creating and listing any user's keys),
 // with health and reflection. Every procedure but health and reflection
 // needs an admin.
-func (s *Server) Admin() http.Handler {
+func (s *Server) Admin() *Surface {
 	return s.serve(s.adminRoutes(), s.apiKeyRoutes(true))
 }
 
