@@ -42,11 +42,11 @@ func (s *Server) direct(path string, who access, run func(context.Context, frame
 		if int64(len(c.Msg)) > s.opt.MaxBody {
 			return rep, s.grpcStatus(ctx, &rep, s.tooLarge())
 		}
-		ctx, err = s.admit(ctx, who, c.Peer, c.Header)
+		admitted, err := s.admit(ctx, who, c.Peer, c.Header)
 		if err != nil {
 			return rep, s.grpcStatus(ctx, &rep, err)
 		}
-		res, err := run(ctx, frame{codec: "proto", data: c.Msg})
+		res, err := run(admitted, frame{codec: "proto", data: c.Msg})
 		if err == nil {
 			// run measured res against the send limit; the size is cached.
 			rep.Msg, err = proto.MarshalOptions{UseCachedSize: true}.Marshal(res)
