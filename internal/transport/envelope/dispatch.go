@@ -3,9 +3,7 @@ package envelope
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -43,17 +41,11 @@ func (c *conn) dispatch(r *request) {
 func (c *conn) serveHTTP(rw *replyWriter, req *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
-			rw.panicID = newCorrelationID()
+			rw.panicID = errs.NewID()
 			c.s.opt.Log.Error("envelope: handler panicked", "id", rw.panicID, "method", req.URL.Path, "panic", p)
 		}
 	}()
 	c.s.h.ServeHTTP(rw, req)
-}
-
-func newCorrelationID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // httpRequest is r as an in-memory Connect request: unary calls with a bare

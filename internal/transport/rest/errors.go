@@ -1,8 +1,6 @@
 package rest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -19,12 +17,6 @@ type errorDetail struct {
 	Message string         `json:"message"`
 	ID      string         `json:"id"`
 	Details map[string]any `json:"details,omitempty"`
-}
-
-func newRequestID() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // writeError answers with err's code and public message. Internal errors

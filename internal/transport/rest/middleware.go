@@ -15,7 +15,7 @@ import (
 // listener's (listen.Headers), since RPC answers need them too.
 func (a *API) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := newRequestID()
+		id := errs.NewID()
 		r = r.WithContext(context.WithValue(r.Context(), keyRequestID, id))
 		w.Header().Set("X-Request-Id", id)
 		defer func() {
@@ -23,7 +23,7 @@ func (a *API) wrap(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				a.writeError(w, r, errs.Wrap(panicError{p}, errs.Internal, "internal error"))
+				a.writeError(w, r, errs.Panic(p))
 			}
 		}()
 		if !canonical(r) {
@@ -70,20 +70,6 @@ func plainText(s string) bool {
 		}
 	}
 	return true
-}
-
-type panicError struct{ v any }
-
-func (p panicError) Error() string { return "panic: " + errString(p.v) }
-
-func errString(v any) string {
-	if e, ok := v.(error); ok {
-		return e.Error()
-	}
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return "non-error value"
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) error {

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"rampart.dev/rampart/internal/errs"
 	"rampart.dev/rampart/internal/transport/grpcbridge"
 )
 
@@ -31,12 +32,12 @@ func (s *Surface) Unary(path string) grpcbridge.Unary { return s.unary[path] }
 // back. A panic becomes the same logged internal error.
 func (s *Server) direct(path string, who access, run func(context.Context, frame) (proto.Message, error)) grpcbridge.Unary {
 	return func(ctx context.Context, c *grpcbridge.Call) (rep grpcbridge.Reply, err error) {
-		req := request{id: newRequestID(), path: path}
+		req := request{id: errs.NewID(), path: path}
 		ctx = context.WithValue(ctx, requestKey{}, req)
 		rep.Header = http.Header{"X-Request-Id": {req.id}, "Cache-Control": {"no-store"}}
 		defer func() {
 			if p := recover(); p != nil {
-				rep.Msg, err = nil, s.grpcStatus(ctx, &rep, panicked(p))
+				rep.Msg, err = nil, s.grpcStatus(ctx, &rep, errs.Panic(p))
 			}
 		}()
 		if int64(len(c.Msg)) > s.opt.MaxBody {

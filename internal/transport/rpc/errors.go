@@ -2,8 +2,6 @@ package rpc
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -28,12 +26,6 @@ type requestKey struct{}
 func requestOf(ctx context.Context) request {
 	r, _ := ctx.Value(requestKey{}).(request)
 	return r
-}
-
-func newRequestID() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // fail turns err into the RPC error the client sees: the status of its
@@ -97,20 +89,5 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // recovered turns a panic in a procedure into a logged internal error.
 func (s *Server) recovered(ctx context.Context, _ connect.Spec, _ http.Header, p any) error {
-	return s.fail(ctx, panicked(p))
-}
-
-// panicked is a recovered panic as the internal error it is answered with.
-func panicked(p any) error { return errs.Wrap(panicError{p}, errs.Internal, "internal error") }
-
-type panicError struct{ v any }
-
-func (p panicError) Error() string {
-	switch v := p.v.(type) {
-	case error:
-		return "panic: " + v.Error()
-	case string:
-		return "panic: " + v
-	}
-	return "panic: non-error value"
+	return s.fail(ctx, errs.Panic(p))
 }

@@ -15,7 +15,7 @@ import (
 // a typed refusal of requests no RPC protocol could carry.
 func (s *Server) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := request{id: newRequestID(), path: r.URL.Path}
+		req := request{id: errs.NewID(), path: r.URL.Path}
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, req))
 		h := w.Header()
 		h.Set("X-Request-Id", req.id)
@@ -27,7 +27,7 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.writeError(w, r, panicked(p))
+				s.writeError(w, r, errs.Panic(p))
 			}
 		}()
 		if r.Method != http.MethodPost {
