@@ -107,6 +107,17 @@ func dialShared(tb testing.TB, srv *httptest.Server, tc *tls.Config) *grpc.Clien
 	return cc
 }
 
+// invoke calls method with in as the request message, sent in codec,
+// and returns the reply message without its frame header.
+func invoke(ctx context.Context, cc *grpc.ClientConn, method, codec string, in []byte, opts ...grpc.CallOption) ([]byte, error) {
+	var out []byte
+	err := cc.Invoke(ctx, method, &in, &out, append(opts, grpc.ForceCodecV2(frameCodec(codec)))...)
+	if len(out) >= frameHeader {
+		out = out[frameHeader:]
+	}
+	return out, err
+}
+
 func TestBridge(t *testing.T) {
 	srv, bridged, tc := startShared(t, nil)
 	cc := dialShared(t, srv, tc)
@@ -114,12 +125,7 @@ func TestBridge(t *testing.T) {
 	defer cancel()
 	raw := grpc.ForceCodecV2(frameCodec("proto"))
 	call := func(ctx context.Context, method string, in []byte, opts ...grpc.CallOption) ([]byte, error) {
-		var out []byte
-		err := cc.Invoke(ctx, method, &in, &out, append(opts, raw)...)
-		if len(out) >= frameHeader {
-			out = out[frameHeader:]
-		}
-		return out, err
+		return invoke(ctx, cc, method, "proto", in, opts...)
 	}
 
 	var header, trailer metadata.MD

@@ -52,12 +52,7 @@ func TestUnary(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	call := func(ctx context.Context, method, codec string, in []byte, opts ...grpc.CallOption) ([]byte, error) {
-		var out []byte
-		err := cc.Invoke(ctx, method, &in, &out, append(opts, grpc.ForceCodecV2(frameCodec(codec)))...)
-		if len(out) >= frameHeader {
-			out = out[frameHeader:]
-		}
-		return out, err
+		return invoke(ctx, cc, method, codec, in, opts...)
 	}
 
 	var header, trailer metadata.MD
