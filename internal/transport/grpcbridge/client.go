@@ -116,12 +116,9 @@ func (c *Client) Close() error {
 // before its reply still gets a response: its status is in the trailers,
 // where Connect looks for it.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
-	codec := frameCodec("proto")
-	switch ct := req.Header.Get("Content-Type"); ct {
-	case "application/grpc", "application/grpc+proto":
-	case "application/grpc+json":
-		codec = "json"
-	default:
+	ct := req.Header.Get("Content-Type")
+	codec, ok := grpcCodec(ct)
+	if !ok {
 		req.Body.Close()
 		return nil, fmt.Errorf("grpc bridge client: content type %q is not gRPC", ct)
 	}

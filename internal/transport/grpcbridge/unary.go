@@ -107,9 +107,18 @@ func protoCall(md metadata.MD) bool {
 	if len(ct) != 1 {
 		return false
 	}
-	switch strings.ToLower(ct[0]) {
+	codec, ok := grpcCodec(strings.ToLower(ct[0]))
+	return ok && codec == "proto"
+}
+
+// grpcCodec is the codec a gRPC content type names; the bridge passes
+// protobuf and JSON messages.
+func grpcCodec(ct string) (frameCodec, bool) {
+	switch ct {
 	case "application/grpc", "application/grpc+proto":
-		return true
+		return "proto", true
+	case "application/grpc+json":
+		return "json", true
 	}
-	return false
+	return "", false
 }
