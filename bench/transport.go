@@ -43,7 +43,7 @@ func (e *endpoint) dialRPC(ctx context.Context, t string, sockets map[string]str
 		// What gRPC users run: grpc-go, one HTTP/2 connection per client.
 		opts := []grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(e.tls.Clone()))}
 		if t == "grpc-fixed" {
-			opts = append(opts, grpc.WithInitialWindowSize(grpcbridge.WindowSize), grpc.WithInitialConnWindowSize(grpcbridge.WindowSize))
+			opts = append(opts, grpcbridge.FixedWindows()...)
 		}
 		cc, err := grpc.NewClient(strings.TrimPrefix(e.public, "https://"), opts...)
 		if err != nil {

@@ -46,7 +46,7 @@ type clientConn struct {
 // windows it would ping after every read to estimate the bandwidth-delay
 // product, a write and a read more on each side for every small call.
 func NewClient(creds credentials.TransportCredentials, opts ...grpc.DialOption) *Client {
-	opts = append([]grpc.DialOption{grpc.WithInitialWindowSize(WindowSize), grpc.WithInitialConnWindowSize(WindowSize)}, opts...)
+	opts = append(FixedWindows(), opts...)
 	return &Client{creds: creds, opts: opts, conns: map[string]*clientConn{}}
 }
 

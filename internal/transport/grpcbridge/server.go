@@ -222,6 +222,12 @@ func (c frameCodec) Name() string { return string(c) }
 // pings.
 const WindowSize = 1 << 20
 
+// FixedWindows are the dial options that fix a grpc-go client's windows
+// at WindowSize.
+func FixedWindows() []grpc.DialOption {
+	return []grpc.DialOption{grpc.WithInitialWindowSize(WindowSize), grpc.WithInitialConnWindowSize(WindowSize)}
+}
+
 // streamWorkers is how many goroutines wait for calls; a call that finds
 // them all busy gets a goroutine of its own.
 const streamWorkers = 64
