@@ -32,8 +32,7 @@ func TestRPCContent(t *testing.T) {
 		if got := rpcContent(ct); got != want {
 			t.Errorf("rpcContent(%q) = %v, want %v", ct, got, want)
 		}
-		if _, _, err := mime.ParseMediaType(ct); err == nil {
-			mt, _, _ := mime.ParseMediaType(ct)
+		if mt, _, err := mime.ParseMediaType(ct); err == nil {
 			if got, want := framed(ct), mt != "application/proto" && mt != "application/json"; got != want {
 				t.Errorf("framed(%q) = %v, want %v", ct, got, want)
 			}
