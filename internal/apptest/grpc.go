@@ -1,6 +1,7 @@
 package apptest
 
 import (
+	"connectrpc.com/connect"
 	"google.golang.org/grpc/credentials"
 
 	"rampart.dev/rampart/internal/transport/grpcbridge"
@@ -17,4 +18,32 @@ func (h *Harness) GRPCClient() *grpcbridge.Client {
 		h.T.Cleanup(func() { h.grpc.Close() })
 	})
 	return h.grpc
+}
+
+// RPCProtocol is one way a generated client reaches the node's RPC
+// surface: the wire protocol its options select and, for GRPCGo, grpc-go's
+// transport (GRPCClient), which the listener serves with its own grpc-go
+// transport rather than net/http.
+type RPCProtocol struct {
+	Name   string
+	Opts   []connect.ClientOption
+	GRPCGo bool
+}
+
+// RPCProtocols are the protocols every procedure speaks; gRPC runs twice,
+// from net/http's client and from grpc-go's.
+var RPCProtocols = []RPCProtocol{
+	{Name: "grpc", Opts: []connect.ClientOption{connect.WithGRPC()}},
+	{Name: "grpc-web", Opts: []connect.ClientOption{connect.WithGRPCWeb()}},
+	{Name: "connect"},
+	{Name: "grpc-go", Opts: []connect.ClientOption{connect.WithGRPC()}, GRPCGo: true},
+}
+
+// Client is the HTTP client p's calls take: h's grpc-go client for
+// GRPCGo, else base.
+func (p RPCProtocol) Client(h *Harness, base connect.HTTPClient) connect.HTTPClient {
+	if p.GRPCGo {
+		return h.GRPCClient()
+	}
+	return base
 }

@@ -16,21 +16,6 @@ import (
 	"rampart.dev/rampart/internal/transport/envelope"
 )
 
-// rpcProtocols are the protocols one Connect handler serves, by the client
-// options that select them. gRPC runs from net/http's client, which the
-// listener serves with net/http, and from grpc-go's, which it serves with
-// grpc-go's transport.
-var rpcProtocols = []struct {
-	name   string
-	opts   []connect.ClientOption
-	grpcGo bool
-}{
-	{name: "grpc", opts: []connect.ClientOption{connect.WithGRPC()}},
-	{name: "grpc-web", opts: []connect.ClientOption{connect.WithGRPCWeb()}},
-	{name: "connect"},
-	{name: "grpc-go", opts: []connect.ClientOption{connect.WithGRPC()}, grpcGo: true},
-}
-
 // TestACLMatrixRPC runs the matrix over each RPC protocol with the same
 // expectations as REST: engine/protocol/bypass/user/doc/verb.
 func TestACLMatrixRPC(t *testing.T) {
@@ -38,19 +23,16 @@ func TestACLMatrixRPC(t *testing.T) {
 	for _, engine := range apptest.Engines {
 		t.Run(string(engine), func(t *testing.T) {
 			t.Parallel()
-			for _, p := range rpcProtocols {
-				t.Run(p.name, func(t *testing.T) {
+			for _, p := range apptest.RPCProtocols {
+				t.Run(p.Name, func(t *testing.T) {
 					t.Parallel()
 					for _, bypass := range bypassModes(testing.Short()) {
 						t.Run(bypassName(bypass), func(t *testing.T) {
 							t.Parallel()
 							Run(t, startRPC(t, engine, bypass, func(h *apptest.Harness, _ *testing.T) (connect.HTTPClient, string, string, []connect.ClientOption) {
-								if p.grpcGo {
-									return h.GRPCClient(), h.PublicURL, h.AdminURL, p.opts
-								}
 								client := &http.Client{Transport: &http.Transport{TLSClientConfig: h.TLSConfig(), ForceAttemptHTTP2: true}}
 								t.Cleanup(client.CloseIdleConnections)
-								return client, h.PublicURL, h.AdminURL, p.opts
+								return p.Client(h, client), h.PublicURL, h.AdminURL, p.Opts
 							}))
 						})
 					}

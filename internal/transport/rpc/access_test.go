@@ -39,10 +39,10 @@ func TestAnonymousLimitShared(t *testing.T) {
 		err := register(newClients(hc, h, p))
 		d := wantErr(t, err, errs.ResourceExhausted)
 		if secs := d.GetDetails().GetFields()["retry_after"].GetNumberValue(); secs < 1 || secs > 60 {
-			t.Errorf("%s: retry_after %v", p.name, secs)
+			t.Errorf("%s: retry_after %v", p.Name, secs)
 		}
 		if ce := err.(*connect.Error); ce.Meta().Get("Retry-After") == "" {
-			t.Errorf("%s: no Retry-After", p.name)
+			t.Errorf("%s: no Retry-After", p.Name)
 		}
 	}
 	if r := h.Anonymous().Public("GET", "/.well-known/jwks.json", nil); r.Status != http.StatusTooManyRequests {
@@ -81,7 +81,7 @@ func TestEnrolOnly(t *testing.T) {
 	hc := http2(t, h)
 	ctx := context.Background()
 	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
+		t.Run(p.Name, func(t *testing.T) {
 			c := newClients(hc, h, p)
 			tok := login(t, c, "bob", userPw)
 			refused := map[string]error{}
@@ -122,7 +122,7 @@ func TestAdminOnly(t *testing.T) {
 	hc := http2(t, h)
 	ctx := context.Background()
 	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
+		t.Run(p.Name, func(t *testing.T) {
 			c := newClients(hc, h, p)
 			user, admin := login(t, c, "alice", userPw), login(t, c, "root", adminPw)
 			calls := map[string]func(tok string) error{
@@ -162,13 +162,13 @@ func TestAdminOnly(t *testing.T) {
 				})
 			}
 			t.Run("an admin's key without the admin scope", func(t *testing.T) {
-				k, err := c.keys.Create(ctx, as(admin, &rampartv1.CreateAPIKeyRequest{Name: "plain-" + p.name}))
+				k, err := c.keys.Create(ctx, as(admin, &rampartv1.CreateAPIKeyRequest{Name: "plain-" + p.Name}))
 				if err != nil {
 					t.Fatal(err)
 				}
 				_, err = c.admin.ListUsers(ctx, as(k.Msg.GetKey(), &rampartv1.ListRequest{}))
 				wantErr(t, err, errs.PermissionDenied)
-				scoped, err := c.keys.Create(ctx, as(admin, &rampartv1.CreateAPIKeyRequest{Name: "admin-" + p.name, Scope: &rampartv1.APIKeyScope{Admin: true}}))
+				scoped, err := c.keys.Create(ctx, as(admin, &rampartv1.CreateAPIKeyRequest{Name: "admin-" + p.Name, Scope: &rampartv1.APIKeyScope{Admin: true}}))
 				if err != nil {
 					t.Fatal(err)
 				}

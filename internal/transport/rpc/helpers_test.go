@@ -16,21 +16,10 @@ import (
 	"rampart.dev/rampart/internal/errs"
 )
 
-// protocol is one of the three wire protocols every procedure speaks;
-// gRPC runs twice, from net/http's client (served by net/http) and from
-// grpc-go's (served by the listener's grpc-go transport).
-type protocol struct {
-	name   string
-	opts   []connect.ClientOption
-	grpcGo bool
-}
+// protocol is one of the ways every procedure is called.
+type protocol = apptest.RPCProtocol
 
-var protocols = []protocol{
-	{name: "grpc", opts: []connect.ClientOption{connect.WithGRPC()}},
-	{name: "grpcweb", opts: []connect.ClientOption{connect.WithGRPCWeb()}},
-	{name: "connect"},
-	{name: "grpc-go", opts: []connect.ClientOption{connect.WithGRPC()}, grpcGo: true},
-}
+var protocols = apptest.RPCProtocols
 
 // http2 is a client of the node over TLS and HTTP/2, which gRPC needs.
 func http2(t testing.TB, h *apptest.Harness) *http.Client {
@@ -57,11 +46,8 @@ type clients struct {
 }
 
 func newClients(base *http.Client, h *apptest.Harness, p protocol, extra ...connect.ClientOption) clients {
-	o := append(append([]connect.ClientOption{}, p.opts...), extra...)
-	var hc connect.HTTPClient = base
-	if p.grpcGo {
-		hc = h.GRPCClient()
-	}
+	o := append(append([]connect.ClientOption{}, p.Opts...), extra...)
+	hc := p.Client(h, base)
 	return clients{
 		auth:        rampartv1connect.NewAuthServiceClient(hc, h.PublicURL, o...),
 		docs:        rampartv1connect.NewDocumentServiceClient(hc, h.PublicURL, o...),

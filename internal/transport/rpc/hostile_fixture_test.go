@@ -152,7 +152,7 @@ func (f *hostile) run(t *testing.T, rows []row) {
 	t.Helper()
 	answers := map[string]map[string]answer{}
 	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
+		t.Run(p.Name, func(t *testing.T) {
 			c := newClients(f.hc, f.h, p)
 			seen := map[string]bool{}
 			for _, r := range rows {
@@ -170,7 +170,7 @@ func (f *hostile) run(t *testing.T, rows []row) {
 					if answers[r.name] == nil {
 						answers[r.name] = map[string]answer{}
 					}
-					answers[r.name][p.name] = answerOf(err.(*connect.Error), d)
+					answers[r.name][p.Name] = answerOf(err.(*connect.Error), d)
 				})
 			}
 		})
@@ -213,7 +213,7 @@ func (c rawCodec) Unmarshal(b []byte, v any) error { return proto.Unmarshal(b, v
 // raw calls a public procedure with b as its message, encoded as codec says.
 func raw(procedure, codec string, b []byte, cred string) func(context.Context, clients) error {
 	return func(ctx context.Context, c clients) error {
-		opts := append(append([]connect.ClientOption{}, c.p.opts...), connect.WithCodec(rawCodec{codec}))
+		opts := append(append([]connect.ClientOption{}, c.p.Opts...), connect.WithCodec(rawCodec{codec}))
 		cl := connect.NewClient[rawMsg, rampartv1.Empty](c.hc, c.h.PublicURL+procedure, opts...)
 		_, err := cl.CallUnary(ctx, as(cred, &rawMsg{b}))
 		return err

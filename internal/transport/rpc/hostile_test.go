@@ -73,7 +73,7 @@ func wireRows(t *testing.T, f *hostile) []row {
 	}
 	unknownProc := func(proc string) func(context.Context, clients) error {
 		return func(ctx context.Context, c clients) error {
-			cl := connect.NewClient[rampartv1.Empty, rampartv1.Empty](c.hc, c.h.PublicURL+proc, c.p.opts...)
+			cl := connect.NewClient[rampartv1.Empty, rampartv1.Empty](c.hc, c.h.PublicURL+proc, c.p.Opts...)
 			_, err := cl.CallUnary(ctx, as(f.user, &rampartv1.Empty{}))
 			return err
 		}

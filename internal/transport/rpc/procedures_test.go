@@ -59,11 +59,11 @@ func TestProcedures(t *testing.T) {
 	hc := http2(t, h)
 	h.CreateUser("root", adminPw, true)
 	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
+		t.Run(p.Name, func(t *testing.T) {
 			rec := newRecorder()
-			w := &world{t: t, h: h, tag: p.name, ctx: context.Background(),
+			w := &world{t: t, h: h, tag: p.Name, ctx: context.Background(),
 				c:      newClients(hc, h, p, connect.WithInterceptors(rec)),
-				health: healthv1connect.NewHealthClient(hc, h.PublicURL, append(p.opts, connect.WithInterceptors(rec))...),
+				health: healthv1connect.NewHealthClient(p.Client(h, hc), h.PublicURL, append(p.Opts, connect.WithInterceptors(rec))...),
 			}
 			for _, s := range steps {
 				ok := t.Run(s.name, func(t *testing.T) {

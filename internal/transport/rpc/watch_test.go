@@ -19,12 +19,12 @@ func TestWatchFollowsTheCaller(t *testing.T) {
 	h.CreateUser("alice", userPw, false)
 	hc := http2(t, h)
 	for _, p := range protocols {
-		t.Run(p.name, func(t *testing.T) {
+		t.Run(p.Name, func(t *testing.T) {
 			c := newClients(hc, h, p)
 			admin, user := login(t, c, "root", adminPw), login(t, c, "alice", userPw)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			coll := "watched_" + p.name
+			coll := "watched_" + p.Name
 			insert := func(tok, doc string) {
 				t.Helper()
 				if _, err := c.docs.Insert(ctx, as(tok, &rampartv1.InsertRequest{Collection: coll, Document: doc})); err != nil {
